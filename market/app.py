@@ -1,0 +1,86 @@
+"""`create_app`: the one place that wires Litestar (routes, plugins, middleware, lifespan)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Server
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.types import ControllerRouterHandler
+
+from market import __version__
+from market.core.observability import RequestContextMiddleware, configure_logging
+from market.core.problems import exception_handlers
+from market.core.resources import Resources
+from market.health.api import HealthController
+from market.settings import Settings
+
+API_DESCRIPTION = (
+    "Backend of a provincial agricultural marketplace. Storefront clients use `/api/v1`, sellers `/seller/v1`, "
+    "operators `/admin/v1`. Errors are RFC 9457 problem+json with a stable `code`."
+)
+
+
+def _provide_resources(state: State) -> Resources:
+    resources: Resources = state.resources
+    return resources
+
+
+def create_app(
+    settings: Settings | None = None, *, extra_route_handlers: Sequence[ControllerRouterHandler] = ()
+) -> Litestar:
+    """Build the API.
+
+    Args:
+        settings: validated settings; read from the environment when omitted (raising `SettingsError`).
+        extra_route_handlers: more handlers mounted on the same app (benchmark baselines, test probes).
+    """
+    settings = settings or Settings.from_env()
+    configure_logging(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        resources = await Resources.open(settings)
+        app.state.resources = resources
+        try:
+            yield
+        finally:
+            await resources.close()
+
+    prometheus = PrometheusConfig(app_name="market", prefix="market", group_path=True, exclude=["/metrics"])
+    route_handlers: list[ControllerRouterHandler] = [HealthController, PrometheusController]
+    route_handlers.extend(extra_route_handlers)
+    app = Litestar(
+        route_handlers=route_handlers,
+        lifespan=[lifespan],
+        dependencies={"resources": Provide(_provide_resources, sync_to_thread=False)},
+        exception_handlers=exception_handlers,
+        middleware=[prometheus.middleware],
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        openapi_config=OpenAPIConfig(
+            title="market API",
+            version=__version__,
+            description=API_DESCRIPTION,
+            path="/schema",
+            servers=[Server(url="/")],
+            render_plugins=[ScalarRenderPlugin(path="/"), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        state=State({"settings": settings}),
+        debug=False,
+        logging_config=None,
+    )
+    # Outermost, around Litestar's own routing, so that unmatched routes (404, 405) get a request id too.
+    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, log_access=settings.log_access)
+    return app
+
+
+def create_app_from_env() -> Litestar:
+    """Factory for granian (`--factory market.app:create_app_from_env`)."""
+    return create_app()

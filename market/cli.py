@@ -1,0 +1,96 @@
+"""The `market` command: serve, worker, db migrate, config check."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+import click
+
+from market.settings import Settings, SettingsError
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        click.echo(f"market: {exc}", err=True)
+        click.echo("See .env.example for every variable.", err=True)
+        sys.exit(2)
+
+
+@click.group()
+def main() -> None:
+    """market: the agricultural marketplace backend."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the API with granian."""
+    _settings()  # refuse to start with a bad configuration, with a clear message, before granian forks
+    args = [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "asgi",
+        "--factory",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-ws",
+        "--log-level",
+        "warning",
+        "market.app:create_app_from_env",
+    ]
+    click.echo(f"market API on http://{host}:{port} (docs: http://{host}:{port}/schema)")
+    os.execv(sys.executable, args)  # noqa: S606 - replaces this process with granian, arguments are ours
+
+
+@main.command()
+def worker() -> None:
+    """Run the outbox relay and the job worker."""
+    from market.core.observability import configure_logging
+    from market.worker import run_worker
+
+    settings = _settings()
+    configure_logging(settings)
+    asyncio.run(run_worker(settings))
+
+
+@main.group()
+def db() -> None:
+    """Database commands."""
+
+
+@db.command("migrate")
+def db_migrate() -> None:
+    """Create the database if needed and apply every pending migration."""
+    from market.core.migrate import ensure_database, migrate
+
+    settings = _settings()
+
+    async def run() -> None:
+        if await ensure_database(settings.database_url):
+            click.echo("created the database")
+        await migrate()
+
+    asyncio.run(run())
+
+
+@main.command("check-config")
+def check_config() -> None:
+    """Validate the environment and print the effective settings (secrets hidden)."""
+    settings = _settings()
+    click.echo(repr(settings))
+
+
+if __name__ == "__main__":
+    main()

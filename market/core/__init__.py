@@ -1,0 +1,1 @@
+"""Shared kernel: errors and codes, ids, outbox and events, observability, resources."""

@@ -1,0 +1,12 @@
+"""Typed names of what Litestar injects into handlers."""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+from litestar.di import NamedDependency
+
+from market.core.resources import Resources
+
+ResourcesDep: TypeAlias = NamedDependency[Resources]
+"""The process's `Resources` (pool, Redis, Meilisearch), provided by `create_app` as `resources`."""

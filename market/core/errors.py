@@ -1,0 +1,76 @@
+"""Domain errors with stable, machine-readable codes.
+
+Services raise these; the HTTP layer (`market.core.problems`) turns them into RFC 9457 problem+json. Every code is
+listed in the README's error table: clients translate by `code`, never by `detail`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One field at fault in a request: `field` is a path such as `variants[0].price`."""
+
+    field: str
+    code: str
+    message: str
+
+
+class DomainError(Exception):
+    """Base of every error a service raises on purpose."""
+
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+    title: ClassVar[str] = "Bad request"
+
+    def __init__(self, detail: str, *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code  # type: ignore[misc]
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    """The resource does not exist, or it is not the caller's (never reveal which)."""
+
+    status = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    """The resource is in a state that does not allow the action."""
+
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class ValidationFailed(DomainError):
+    """Well-formed input that breaks a rule; carries the fields at fault."""
+
+    status = 422
+    code = "validation_failed"
+    title = "Validation failed"
+
+    def __init__(self, errors: list[FieldError], detail: str | None = None, **extra: Any) -> None:
+        fields = ", ".join(error.field for error in errors)
+        super().__init__(detail or f"Invalid value for {fields}.", **extra)
+        self.errors = errors
+
+
+class DependencyUnavailable(DomainError):
+    """A service the request needs (PostgreSQL, Redis, Meilisearch, a carrier) is down or timing out."""
+
+    status = 503
+    code = "dependency_unavailable"
+    title = "Service unavailable"
+    retry_after_s = 5
+
+    def __init__(self, dependency: str, detail: str | None = None) -> None:
+        super().__init__(detail or f"{dependency} is unavailable; retry shortly.", dependency=dependency)
+        self.dependency = dependency

@@ -1,0 +1,26 @@
+"""Opaque, prefixed public ids (`prd_`, `ord_`, `evt_` ...), never database sequence numbers."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford base32, lowercase
+
+
+def new_id(prefix: str) -> str:
+    """A new id: `prefix_` + 10 characters of millisecond time + 16 random ones.
+
+    The time part makes ids roughly sortable by creation, which keeps B-tree inserts local; the random part
+    (80 bits) makes them unguessable.
+    """
+    millis = time.time_ns() // 1_000_000
+    time_part = "".join(_ALPHABET[(millis >> shift) & 31] for shift in range(45, -1, -5))
+    random_part = "".join(secrets.choice(_ALPHABET) for _ in range(16))
+    return f"{prefix}_{time_part}{random_part}"
+
+
+def has_prefix(value: str, prefix: str) -> bool:
+    """True when `value` looks like an id of the given kind (cheap check before a lookup)."""
+    body = value.removeprefix(f"{prefix}_")
+    return body != value and len(body) == 26 and all(char in _ALPHABET for char in body)

@@ -1,0 +1,48 @@
+"""Health endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+
+from market.core.deps import ResourcesDep
+from market.core.problems import problem
+from market.health.service import check_dependencies
+
+
+class HealthController(Controller):
+    """Liveness and readiness probes for orchestrators and load balancers."""
+
+    path = "/health"
+    tags = ["health"]
+
+    @get("/live", operation_id="health_live", exclude_from_auth=True)
+    async def live(self) -> dict[str, str]:
+        """The process is up and serving."""
+        return {"status": "ok"}
+
+    @get("/ready", operation_id="health_ready", exclude_from_auth=True)
+    async def ready(self, request: Request[Any, Any, Any], resources: ResourcesDep) -> Response[dict[str, Any]]:
+        """PostgreSQL, Redis and Meilisearch answer, each with its latency; 503 names those that do not."""
+        statuses = await check_dependencies(resources)
+        checks = {
+            status.name: {
+                "status": "up" if status.up else "down",
+                "latency_ms": status.latency_ms,
+                **({"error": status.error} if status.error else {}),
+            }
+            for status in statuses
+        }
+        down = [status.name for status in statuses if not status.up]
+        if down:
+            return problem(
+                request,
+                status=503,
+                code="dependency_unavailable",
+                detail=f"Not ready: {', '.join(down)} down.",
+                headers={"Retry-After": "5"},
+                dependencies=down,
+                checks=checks,
+            )
+        return Response({"status": "ready", "checks": checks})

@@ -1,0 +1,187 @@
+"""Typed settings read from the environment and validated at start.
+
+Every variable is documented in `.env.example`. A missing or malformed value stops the app with a message that
+names the variable; secrets have no default at all, so nothing insecure can start by accident.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+from urllib.parse import urlsplit
+
+Environment = Literal["development", "test", "production"]
+LogFormat = Literal["json", "console"]
+T = TypeVar("T")
+
+_WEAK_SECRET_MARKERS = ("change", "secret", "example", "dev", "test", "password")
+
+
+class SettingsError(Exception):
+    """Raised when one or more environment variables are missing or malformed."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  {name}: {message}" for name, message in problems)
+        super().__init__(f"invalid configuration:\n{lines}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole configuration of the API and the worker."""
+
+    env: Environment
+    database_url: str
+    redis_url: str
+    meili_url: str
+    meili_master_key: str | None
+    secret_key: str = field(repr=False)
+    redis_key_prefix: str = "market:"
+    meili_index_prefix: str = ""
+    db_pool_max: int = 20
+    dependency_timeout_s: float = 1.0
+    log_level: str = "info"
+    log_format: LogFormat = "json"
+    log_access: bool = True
+    worker_concurrency: int = 10
+    outbox_poll_interval_ms: int = 100
+    outbox_batch_size: int = 200
+    outbox_redeliver_after_s: int = 300
+
+    @property
+    def queue_name(self) -> str:
+        """Name of the SAQ queue; namespaced by the Redis key prefix so test runs never share one."""
+        return f"{self.redis_key_prefix}jobs"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read and validate settings.
+
+        Args:
+            environ: the variables to read; `os.environ` when omitted.
+
+        Raises:
+            SettingsError: naming every variable that is missing or malformed.
+        """
+        reader = _Reader(os.environ if environ is None else environ)
+        env = reader.choice("MARKET_ENV", ("development", "test", "production"), default="production")
+        settings = cls(
+            env=env,
+            database_url=reader.url("DATABASE_URL", ("postgres", "postgresql")),
+            redis_url=reader.url("REDIS_URL", ("redis", "rediss")),
+            meili_url=reader.url("MEILI_URL", ("http", "https")),
+            meili_master_key=reader.optional("MEILI_MASTER_KEY"),
+            secret_key=reader.secret("SECRET_KEY", production=env == "production"),
+            redis_key_prefix=reader.text("REDIS_KEY_PREFIX", "market:"),
+            meili_index_prefix=reader.text("MEILI_INDEX_PREFIX", ""),
+            db_pool_max=reader.integer("DB_POOL_MAX", 20, low=1, high=500),
+            dependency_timeout_s=reader.number("DEPENDENCY_TIMEOUT_S", 1.0, low=0.05, high=30),
+            log_level=reader.choice("LOG_LEVEL", ("debug", "info", "warning", "error"), default="info"),
+            log_format=reader.choice("LOG_FORMAT", ("json", "console"), default="json"),
+            log_access=reader.boolean("LOG_ACCESS", True),
+            worker_concurrency=reader.integer("WORKER_CONCURRENCY", 10, low=1, high=200),
+            outbox_poll_interval_ms=reader.integer("OUTBOX_POLL_INTERVAL_MS", 100, low=10, high=60_000),
+            outbox_batch_size=reader.integer("OUTBOX_BATCH_SIZE", 200, low=1, high=5_000),
+            outbox_redeliver_after_s=reader.integer("OUTBOX_REDELIVER_AFTER_S", 300, low=5, high=86_400),
+        )
+        if env == "production" and not settings.meili_master_key:
+            reader.problems.append(("MEILI_MASTER_KEY", "required when MARKET_ENV=production"))
+        if reader.problems:
+            raise SettingsError(reader.problems)
+        return settings
+
+
+class _Reader:
+    """Reads variables, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.problems: list[tuple[str, str]] = []
+
+    def _raw(self, name: str) -> str | None:
+        value = self.environ.get(name)
+        return value.strip() if value is not None and value.strip() else None
+
+    def _parse(self, name: str, default: T, parse: Callable[[str], T]) -> T:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        try:
+            return parse(raw)
+        except ValueError as exc:
+            self.problems.append((name, str(exc)))
+            return default
+
+    def optional(self, name: str) -> str | None:
+        return self._raw(name)
+
+    def text(self, name: str, default: str) -> str:
+        return self._raw(name) or default
+
+    def required(self, name: str) -> str:
+        raw = self._raw(name)
+        if raw is None:
+            self.problems.append((name, "is required and not set"))
+            return ""
+        return raw
+
+    def url(self, name: str, schemes: tuple[str, ...]) -> str:
+        raw = self.required(name)
+        if raw and (urlsplit(raw).scheme not in schemes or not urlsplit(raw).hostname):
+            self.problems.append((name, f"must be a URL with scheme {' or '.join(schemes)} and a host"))
+        return raw
+
+    def secret(self, name: str, *, production: bool) -> str:
+        raw = self.required(name)
+        if raw and len(raw) < 32:
+            self.problems.append((name, "must be at least 32 characters (generate one: openssl rand -hex 32)"))
+        elif raw and production and any(marker in raw.lower() for marker in _WEAK_SECRET_MARKERS):
+            self.problems.append((name, "looks like a placeholder; generate one: openssl rand -hex 32"))
+        return raw
+
+    def choice(self, name: str, options: tuple[str, ...], *, default: str) -> Any:
+        """A value among `options`; typed `Any` so the caller's Literal field checks it."""
+
+        def parse(raw: str) -> str:
+            if raw.lower() not in options:
+                raise ValueError(f"must be one of {', '.join(options)} (got {raw!r})")
+            return raw.lower()
+
+        return self._parse(name, default, parse)
+
+    def integer(self, name: str, default: int, *, low: int, high: int) -> int:
+        def parse(raw: str) -> int:
+            try:
+                value = int(raw)
+            except ValueError:
+                raise ValueError(f"must be a whole number (got {raw!r})") from None
+            if not low <= value <= high:
+                raise ValueError(f"must be between {low} and {high} (got {value})")
+            return value
+
+        return self._parse(name, default, parse)
+
+    def number(self, name: str, default: float, *, low: float, high: float) -> float:
+        def parse(raw: str) -> float:
+            try:
+                value = float(raw)
+            except ValueError:
+                raise ValueError(f"must be a number (got {raw!r})") from None
+            if not low <= value <= high:
+                raise ValueError(f"must be between {low} and {high} (got {value})")
+            return value
+
+        return self._parse(name, default, parse)
+
+    def boolean(self, name: str, default: bool) -> bool:
+        def parse(raw: str) -> bool:
+            lowered = raw.lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(f"must be true or false (got {raw!r})")
+
+        return self._parse(name, default, parse)

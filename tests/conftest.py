@@ -1,0 +1,112 @@
+"""Test harness: a throwaway PostgreSQL database, isolated Redis keys and Meilisearch indexes, the real app.
+
+The environment is rewritten before any `market` module is imported, because Piccolo's engine reads DATABASE_URL
+at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit, urlunsplit
+
+RUN_ID = uuid.uuid4().hex[:10]
+
+
+def _with_path(url: str, path: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=path))
+
+
+os.environ["MARKET_ENV"] = "test"
+os.environ["DATABASE_URL"] = _with_path(
+    os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/market"), f"/market_test_{RUN_ID}"
+)
+os.environ["REDIS_URL"] = _with_path(
+    os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), f"/{os.environ.get('TEST_REDIS_DB', '15')}"
+)
+os.environ.setdefault("MEILI_URL", "http://127.0.0.1:7700")
+os.environ["REDIS_KEY_PREFIX"] = f"test-{RUN_ID}:"
+os.environ["MEILI_INDEX_PREFIX"] = f"test_{RUN_ID}_"
+os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
+os.environ["LOG_ACCESS"] = "false"
+os.environ["LOG_LEVEL"] = "warning"
+
+import httpx  # noqa: E402
+import pytest  # noqa: E402
+from litestar import Litestar  # noqa: E402
+
+from market.app import create_app  # noqa: E402
+from market.core.db import engine  # noqa: E402
+from market.core.migrate import drop_database, ensure_database, migrate  # noqa: E402
+from market.core.resources import Resources  # noqa: E402
+from market.piccolo_app import APP_CONFIG  # noqa: E402
+from market.settings import Settings  # noqa: E402
+from tests.http import app_client  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def database(settings: Settings) -> AsyncIterator[None]:
+    """A fresh database per test session, built from the migrations (a migration that fails, fails the run)."""
+    await ensure_database(settings.database_url)
+    try:
+        await migrate()
+        yield
+    finally:
+        if engine().pool is not None:
+            await engine().close_connection_pool()
+        await drop_database(settings.database_url)
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+async def client(app: Litestar, database: None) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the real app; its lifespan holds the session's pool and clients."""
+    async with app_client(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def resources(app: Litestar, client: httpx.AsyncClient) -> Resources:
+    found: Resources = app.state.resources
+    return found
+
+
+@pytest.fixture(autouse=True)
+async def clean_state(resources: Resources) -> None:
+    """Every test starts with empty tables, no Redis keys of this run and no Meilisearch indexes of this run."""
+    tables = ", ".join(table._meta.tablename for table in APP_CONFIG.table_classes)
+    await engine().run_ddl(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    await _delete_redis_keys(resources)
+
+
+async def _delete_redis_keys(resources: Resources) -> None:
+    async for key in resources.redis.scan_iter(match=f"*{RUN_ID}*", count=500):
+        await resources.redis.delete(key)
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def drop_search_indexes(settings: Settings) -> AsyncIterator[None]:
+    yield
+    from market.core.resources import meili_client
+
+    client = meili_client(settings)
+    try:
+        indexes = await client.get_indexes() or []
+        for index in indexes:
+            if index.uid.startswith(settings.meili_index_prefix):
+                await client.delete_index_if_exists(index.uid)
+    except Exception:  # Meilisearch may be down after a fault test; the indexes are prefixed and harmless
+        pass
+    finally:
+        await client.aclose()
