@@ -1,0 +1,31 @@
+"""`python -m tests.bench`: run the benchmarks (see tests/bench/harness.py). Use `deploy/dev bench`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from tests.bench.harness import SCENARIOS, Config, run, table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="market benchmarks: each scenario against B0 in one run")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario (default 10)")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1, help="granian workers for every server (default 1)")
+    parser.add_argument("--scenarios", default=",".join(s.name for s in SCENARIOS), help="comma-separated names")
+    parser.add_argument("--out", type=Path, default=Path(".local/bench"))
+    args = parser.parse_args()
+    wanted = set(args.scenarios.split(",")) | {"B0"}
+    unknown = wanted - {s.name for s in SCENARIOS}
+    if unknown:
+        parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    config = Config(args.duration, args.connections, args.threads, args.workers, args.out)
+    results = run([s for s in SCENARIOS if s.name in wanted], config)
+    print(table(results))
+    print(f"(results in {args.out}/latest.json)")
+
+
+if __name__ == "__main__":
+    main()

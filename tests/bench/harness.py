@@ -1,0 +1,201 @@
+"""Run scenarios under granian, drive them with wrk, and report req/s, p50, p99, errors and the ratio to B0."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+TARGETS = {
+    "b0": "tests.bench.apps:b0_app",
+    "market": "market.app:create_app_from_env",
+}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One endpoint driven by wrk; `target` names the app that serves it."""
+
+    name: str
+    target: str
+    path: str
+    lua: str | None = None
+
+
+@dataclass
+class Result:
+    name: str
+    target: str
+    path: str
+    requests: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    ratio_to_b0: float | None = None
+
+
+@dataclass
+class Config:
+    duration_s: int = 10
+    connections: int = 64
+    threads: int = 2
+    workers: int = 1
+    out_dir: Path = field(default_factory=lambda: Path(".local/bench"))
+
+
+SCENARIOS = [
+    Scenario("B0", "b0", "/"),
+    Scenario("health_live", "market", "/health/live"),
+    Scenario("health_ready", "market", "/health/ready"),
+]
+
+
+def ensure_wrk() -> str:
+    """wrk from Debian's package, installed when missing (as root), otherwise a clear instruction."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        raise SystemExit("wrk is not installed: sudo apt-get install -y wrk")
+    print("[bench] installing wrk with apt-get", file=sys.stderr)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, env=env)
+    return shutil.which("wrk") or "wrk"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """A granian process serving one target; used as a context manager."""
+
+    def __init__(self, target: str, workers: int, log_path: Path) -> None:
+        self.target = target
+        self.workers = workers
+        self.port = free_port()
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Server:
+        argv = [
+            sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1",
+            "--port", str(self.port), "--workers", str(self.workers), "--no-ws", "--log-level", "warning",
+            TARGETS[self.target],
+        ]  # fmt: skip
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(argv, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"{self.target} server exited; see {self.log_path}")
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/", timeout=1):
+                    pass
+                return self
+            except urllib.error.HTTPError:
+                return self  # it answers (a 404 on / is fine)
+            except OSError:
+                time.sleep(0.1)
+        raise SystemExit(f"{self.target} server did not start; see {self.log_path}")
+
+    def __exit__(self, *_: object) -> None:
+        if self.process:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+_LATENCY = re.compile(r"^\s+(50|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
+_REQUESTS = re.compile(r"^\s+(\d+) requests in", re.MULTILINE)
+_RPS = re.compile(r"^Requests/sec:\s+([\d.]+)", re.MULTILINE)
+_SOCKET = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+_NON_2XX = re.compile(r"Non-2xx or 3xx responses: (\d+)")
+_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def parse_wrk(output: str) -> tuple[int, float, float, float, int]:
+    """(requests, rps, p50 ms, p99 ms, errors) from wrk --latency output."""
+    latencies = {pct: float(value) * _UNIT_MS[unit] for pct, value, unit in _LATENCY.findall(output)}
+    requests = _REQUESTS.search(output)
+    rps = _RPS.search(output)
+    if not (requests and rps and "50" in latencies and "99" in latencies):
+        raise ValueError(f"unexpected wrk output:\n{output}")
+    socket_errors = _SOCKET.search(output)
+    errors = sum(int(n) for n in socket_errors.groups()) if socket_errors else 0
+    non_2xx = _NON_2XX.search(output)
+    errors += int(non_2xx.group(1)) if non_2xx else 0
+    return int(requests.group(1)), float(rps.group(1)), latencies["50"], latencies["99"], errors
+
+
+def drive(wrk: str, server: Server, scenario: Scenario, config: Config) -> Result:
+    argv = [wrk, f"-t{config.threads}", f"-c{config.connections}", f"-d{config.duration_s}s", "--latency"]
+    if scenario.lua:
+        argv += ["-s", scenario.lua]
+    output = subprocess.run([*argv, server.base_url + scenario.path], check=True, capture_output=True, text=True).stdout
+    requests, rps, p50, p99, errors = parse_wrk(output)
+    return Result(scenario.name, scenario.target, scenario.path, requests, rps, round(p50, 3), round(p99, 3), errors)
+
+
+def run(scenarios: list[Scenario], config: Config) -> list[Result]:
+    """Serve each target once, drive its scenarios in turn, and compare every result with B0."""
+    wrk = ensure_wrk()
+    results: list[Result] = []
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for target in dict.fromkeys(scenario.target for scenario in scenarios):
+        with Server(target, config.workers, config.out_dir / f"{stamp}-{target}.log") as server:
+            for scenario in (s for s in scenarios if s.target == target):
+                drive(wrk, server, scenario, replace_duration(config, 1))  # warm-up
+                print(f"[bench] {scenario.name}: {config.duration_s}s at {config.connections} connections",
+                      file=sys.stderr, flush=True)  # fmt: skip
+                results.append(drive(wrk, server, scenario, config))
+    b0 = next((result for result in results if result.target == "b0"), None)
+    for result in results:
+        result.ratio_to_b0 = round(result.rps / b0.rps, 3) if b0 and b0.rps else None
+    write(results, config, stamp)
+    return results
+
+
+def replace_duration(config: Config, seconds: int) -> Config:
+    return Config(seconds, config.connections, config.threads, config.workers, config.out_dir)
+
+
+def write(results: list[Result], config: Config, stamp: str) -> Path:
+    config.out_dir.mkdir(parents=True, exist_ok=True)
+    path = config.out_dir / f"results-{stamp}.json"
+    payload = {
+        "started_at": stamp,
+        "config": {**asdict(config), "out_dir": str(config.out_dir), "cores": os.cpu_count()},
+        "results": [asdict(result) for result in results],
+    }
+    path.write_text(json.dumps(payload, indent=2))
+    (config.out_dir / "latest.json").write_text(json.dumps(payload, indent=2))
+    return path
+
+
+def table(results: list[Result]) -> str:
+    lines = [f"{'scenario':<16} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7} {'vs B0':>7}"]
+    for r in results:
+        ratio = f"{r.ratio_to_b0:.2f}" if r.ratio_to_b0 is not None else "-"
+        lines.append(f"{r.name:<16} {r.rps:>10.0f} {r.p50_ms:>9.2f} {r.p99_ms:>9.2f} {r.errors:>7} {ratio:>7}")
+    return "\n".join(lines)
