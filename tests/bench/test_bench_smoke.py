@@ -48,3 +48,19 @@ def test_bench_smoke_reports_b0_and_health_with_ratio(tmp_path: Path) -> None:
     assert by_name["B0"]["ratio_to_b0"] == 1.0
     assert by_name["health_live"]["ratio_to_b0"] > 0
     assert "health_live" in result.stdout
+
+
+def test_generated_products_are_reproducible_and_valid() -> None:
+    from tests.bench.generate import products
+
+    first = list(products(500, seed=3))
+    assert first == list(products(500, seed=3))
+    assert len({product["name"] for product in first}) == 500
+    skus = [variant["sku"] for product in first for variant in product["variants"]]
+    assert len(skus) == len(set(skus))
+    for product in first:
+        for variant in product["variants"]:
+            assert isinstance(variant["price"], int) and variant["price"] > 0
+            assert variant["weight_g"] > 0
+            assert (variant["stock"] is None) == product["pre_order"]
+    assert any("Mãng cầu Bà Đen" in product["name"] for product in first)
