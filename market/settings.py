@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 Environment = Literal["development", "test", "production"]
 LogFormat = Literal["json", "console"]
 T = TypeVar("T")
+N = TypeVar("N", int, float)
 
 _WEAK_SECRET_MARKERS = ("change", "secret", "example", "dev", "test", "password")
 
@@ -152,23 +153,17 @@ class _Reader:
         return self._parse(name, default, parse)
 
     def integer(self, name: str, default: int, *, low: int, high: int) -> int:
-        def parse(raw: str) -> int:
-            try:
-                value = int(raw)
-            except ValueError:
-                raise ValueError(f"must be a whole number (got {raw!r})") from None
-            if not low <= value <= high:
-                raise ValueError(f"must be between {low} and {high} (got {value})")
-            return value
-
-        return self._parse(name, default, parse)
+        return self._bounded(name, default, int, "a whole number", low, high)
 
     def number(self, name: str, default: float, *, low: float, high: float) -> float:
-        def parse(raw: str) -> float:
+        return self._bounded(name, default, float, "a number", low, high)
+
+    def _bounded(self, name: str, default: N, kind: Callable[[str], N], what: str, low: N, high: N) -> N:
+        def parse(raw: str) -> N:
             try:
-                value = float(raw)
+                value = kind(raw)
             except ValueError:
-                raise ValueError(f"must be a number (got {raw!r})") from None
+                raise ValueError(f"must be {what} (got {raw!r})") from None
             if not low <= value <= high:
                 raise ValueError(f"must be between {low} and {high} (got {value})")
             return value

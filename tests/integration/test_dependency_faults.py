@@ -65,38 +65,27 @@ def assert_fast_503(response: httpx.Response, elapsed_ms: float, dependency: str
     assert elapsed_ms < FAST_MS, f"took {elapsed_ms:.0f} ms"
 
 
-async def test_redis_down_then_back_without_restart(faulty_client: httpx.AsyncClient, own_redis: OwnRedis) -> None:
-    assert (await faulty_client.get("/probe/redis")).json() == {"count": 1}
-
-    own_redis.stop()
-    response, elapsed = await timed_get(faulty_client, "/probe/redis")
-    assert_fast_503(response, elapsed, "redis")
-    ready, elapsed = await timed_get(faulty_client, "/health/ready")
-    assert_fast_503(ready, elapsed, "redis")
-    assert ready.json()["dependencies"] == ["redis"]
-    assert ready.json()["checks"]["postgres"]["status"] == "up"
-    assert (await faulty_client.get("/probe/meilisearch")).status_code == 200  # the others keep working
-
-    own_redis.start()
-    assert (await faulty_client.get("/probe/redis")).status_code == 200
-    assert (await faulty_client.get("/health/ready")).status_code == 200
-
-
-async def test_meilisearch_down_then_back_without_restart(
-    faulty_client: httpx.AsyncClient, own_meili: OwnMeilisearch
+@pytest.mark.parametrize(
+    ("dependency", "server_fixture", "other"),
+    [("redis", "own_redis", "meilisearch"), ("meilisearch", "own_meili", "redis")],
+)
+async def test_dependency_down_then_back_without_restart(
+    faulty_client: httpx.AsyncClient, request: pytest.FixtureRequest, dependency: str, server_fixture: str, other: str
 ) -> None:
-    assert (await faulty_client.get("/probe/meilisearch")).status_code == 200
+    server: OwnRedis | OwnMeilisearch = request.getfixturevalue(server_fixture)
+    assert (await faulty_client.get(f"/probe/{dependency}")).status_code == 200
 
-    own_meili.stop()
-    response, elapsed = await timed_get(faulty_client, "/probe/meilisearch")
-    assert_fast_503(response, elapsed, "meilisearch")
+    server.stop()
+    response, elapsed = await timed_get(faulty_client, f"/probe/{dependency}")
+    assert_fast_503(response, elapsed, dependency)
     ready, elapsed = await timed_get(faulty_client, "/health/ready")
-    assert_fast_503(ready, elapsed, "meilisearch")
-    assert ready.json()["dependencies"] == ["meilisearch"]
-    assert (await faulty_client.get("/probe/redis")).status_code == 200
+    assert_fast_503(ready, elapsed, dependency)
+    assert ready.json()["dependencies"] == [dependency]
+    assert ready.json()["checks"]["postgres"]["status"] == "up"
+    assert (await faulty_client.get(f"/probe/{other}")).status_code == 200  # the others keep working
 
-    own_meili.start()
-    assert (await faulty_client.get("/probe/meilisearch")).status_code == 200
+    server.start()
+    assert (await faulty_client.get(f"/probe/{dependency}")).status_code == 200
     assert (await faulty_client.get("/health/ready")).status_code == 200
 
 
