@@ -6,12 +6,34 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
+from market.accounts.tables import Account
+from market.catalog.tables import Category, Certification, Product, Variant
 from market.core.outbox.tables import EventReceipt, OutboxEvent
+from market.inventory.tables import StockLevel
+from market.operators.tables import Operator
+from market.sellers.tables import ApiKey, Seller, SellerInvitation, SellerMember, SellerStatusChange
+from search.tables import SearchPending
 
 APP_CONFIG = AppConfig(
     app_name="market",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "migrations"),
-    table_classes=[OutboxEvent, EventReceipt],
+    table_classes=[
+        OutboxEvent,
+        EventReceipt,
+        Account,
+        Operator,
+        Seller,
+        SellerStatusChange,
+        SellerMember,
+        SellerInvitation,
+        ApiKey,
+        Category,
+        Product,
+        Certification,
+        Variant,
+        StockLevel,
+        SearchPending,
+    ],
     migration_dependencies=[],
     commands=[],
 )

@@ -1,0 +1,1 @@
+"""People who sign in: buyers, seller members. One account may be both."""

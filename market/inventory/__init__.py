@@ -1,0 +1,1 @@
+"""Stock: the only context that changes quantities, always by conditional updates."""

@@ -1,0 +1,1 @@
+"""Marketplace operators: staff who verify sellers and moderate listings."""

@@ -1,0 +1,1 @@
+"""Sellers (households, cooperatives, enterprises), their members and their API keys."""
