@@ -13,13 +13,21 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Server
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.stores.redis import RedisStore
 from litestar.types import ControllerRouterHandler
+from redis.asyncio import Redis
 
 from market import __version__
 from market.core.observability import RequestContextMiddleware, configure_logging
 from market.core.problems import exception_handlers
 from market.core.resources import Resources
 from market.health.api import HealthController
+from market.sellers.api import (
+    AdminSellerController,
+    PublicSellerController,
+    SellerAccountController,
+    SellerOnboardingController,
+)
 from market.settings import Settings
 
 API_DESCRIPTION = (
@@ -31,6 +39,16 @@ API_DESCRIPTION = (
 def _provide_resources(state: State) -> Resources:
     resources: Resources = state.resources
     return resources
+
+
+def _redis_store(settings: Settings, namespace: str) -> RedisStore:
+    """A Litestar store in Redis (registered by name, so it never silently falls back to process memory)."""
+    client = Redis.from_url(
+        settings.redis_url,
+        socket_connect_timeout=settings.dependency_timeout_s,
+        socket_timeout=settings.dependency_timeout_s,
+    )
+    return RedisStore(client, namespace=f"{settings.redis_key_prefix}{namespace}", handle_client_shutdown=True)
 
 
 def create_app(
@@ -55,7 +73,14 @@ def create_app(
             await resources.close()
 
     prometheus = PrometheusConfig(app_name="market", prefix="market", group_path=True, exclude=["/metrics"])
-    route_handlers: list[ControllerRouterHandler] = [HealthController, PrometheusController]
+    route_handlers: list[ControllerRouterHandler] = [
+        HealthController,
+        PrometheusController,
+        SellerOnboardingController,
+        SellerAccountController,
+        AdminSellerController,
+        PublicSellerController,
+    ]
     route_handlers.extend(extra_route_handlers)
     app = Litestar(
         route_handlers=route_handlers,
@@ -73,6 +98,7 @@ def create_app(
             render_plugins=[ScalarRenderPlugin(path="/"), SwaggerRenderPlugin(path="/swagger")],
         ),
         state=State({"settings": settings}),
+        stores={"rate_limit": _redis_store(settings, "rate-limit")},
         debug=False,
         logging_config=None,
     )

@@ -85,6 +85,35 @@ def db_migrate() -> None:
     asyncio.run(run())
 
 
+@main.group()
+def admin() -> None:
+    """Operator accounts."""
+
+
+@admin.command("create")
+@click.option("--name", required=True, help="The operator's full name.")
+@click.option("--email", required=True, help="The operator's work email (unique).")
+def admin_create(name: str, email: str) -> None:
+    """Create an operator and print its personal token (shown once; keep it secret)."""
+    from market.operators.service import create_operator
+
+    settings = _settings()
+
+    async def run() -> str:
+        from market.core.resources import Resources
+
+        resources = await Resources.open(settings)
+        try:
+            operator, token = await create_operator(name, email)
+            click.echo(f"operator {operator.id} created", err=True)
+            return token
+        finally:
+            await resources.close()
+
+    token = asyncio.run(run())
+    click.echo(token)
+
+
 @main.command("check-config")
 def check_config() -> None:
     """Validate the environment and print the effective settings (secrets hidden)."""

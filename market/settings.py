@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
@@ -37,7 +38,7 @@ class Settings:
     database_url: str
     redis_url: str
     meili_url: str
-    meili_master_key: str | None
+    meili_master_key: str | None = field(repr=False)
     secret_key: str = field(repr=False)
     redis_key_prefix: str = "market:"
     meili_index_prefix: str = ""
@@ -50,6 +51,10 @@ class Settings:
     outbox_poll_interval_ms: int = 100
     outbox_batch_size: int = 200
     outbox_redeliver_after_s: int = 300
+    session_ttl_s: int = 14 * 86_400
+    image_trusted_hosts: tuple[str, ...] = ()
+    search_synonyms_file: str = str(Path(__file__).resolve().parent.parent / "search" / "data" / "synonyms.txt")
+    product_cache_ttl_s: int = 300
 
     @property
     def queue_name(self) -> str:
@@ -86,6 +91,12 @@ class Settings:
             outbox_poll_interval_ms=reader.integer("OUTBOX_POLL_INTERVAL_MS", 100, low=10, high=60_000),
             outbox_batch_size=reader.integer("OUTBOX_BATCH_SIZE", 200, low=1, high=5_000),
             outbox_redeliver_after_s=reader.integer("OUTBOX_REDELIVER_AFTER_S", 300, low=5, high=86_400),
+            session_ttl_s=reader.integer("SESSION_TTL_S", 14 * 86_400, low=300, high=90 * 86_400),
+            image_trusted_hosts=tuple(
+                host.strip().lower() for host in reader.text("IMAGE_TRUSTED_HOSTS", "").split(",") if host.strip()
+            ),
+            search_synonyms_file=reader.text("SEARCH_SYNONYMS_FILE", cls.search_synonyms_file),
+            product_cache_ttl_s=reader.integer("PRODUCT_CACHE_TTL_S", 300, low=1, high=86_400),
         )
         if env == "production" and not settings.meili_master_key:
             reader.problems.append(("MEILI_MASTER_KEY", "required when MARKET_ENV=production"))

@@ -10,3 +10,11 @@ from market.core.resources import Resources
 
 ResourcesDep: TypeAlias = NamedDependency[Resources]
 """The process's `Resources` (pool, Redis, Meilisearch), provided by `create_app` as `resources`."""
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, or None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None

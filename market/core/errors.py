@@ -74,3 +74,24 @@ class DependencyUnavailable(DomainError):
     def __init__(self, dependency: str, detail: str | None = None) -> None:
         super().__init__(detail or f"{dependency} is unavailable; retry shortly.", dependency=dependency)
         self.dependency = dependency
+
+
+class NotAuthenticated(DomainError):
+    """No credentials, or credentials that are unknown, expired or revoked."""
+
+    status = 401
+    code = "not_authenticated"
+    title = "Not authenticated"
+
+
+class Forbidden(DomainError):
+    """Authenticated, but this principal may not do this to its own resource (a role or a key's scope)."""
+
+    status = 403
+    code = "forbidden"
+    title = "Forbidden"
+
+
+def field_error(field: str, code: str, message: str) -> ValidationFailed:
+    """A validation problem about one field."""
+    return ValidationFailed([FieldError(field, code, message)])

@@ -96,7 +96,7 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     code, title = _CODES_BY_STATUS.get(status, (f"http_{status}", "Error"))
     headers = dict(exc.headers or {})
     if status == 429 and "Retry-After" not in headers:
-        headers["Retry-After"] = "1"
+        headers["Retry-After"] = str(headers.get("RateLimit-Reset") or 1)
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list) and exc.extra:
         errors = [_litestar_field_error(item) for item in exc.extra if isinstance(item, dict)]
         if errors:

@@ -1,15 +1,6 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import Array
-from piccolo.columns.column_types import Boolean
-from piccolo.columns.column_types import Date
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSONB
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import JSONB, Array, Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.date import DateNow
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
@@ -82,9 +73,7 @@ DESCRIPTION = "sellers_catalog"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="market", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="market", description=DESCRIPTION)
 
     manager.add_table(
         class_name="SearchPending",
@@ -93,9 +82,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Operator", tablename="operator", schema=None, columns=None
-    )
+    manager.add_table(class_name="Operator", tablename="operator", schema=None, columns=None)
 
     manager.add_table(
         class_name="SellerStatusChange",
@@ -111,13 +98,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Seller", tablename="seller", schema=None, columns=None
-    )
+    manager.add_table(class_name="Seller", tablename="seller", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Product", tablename="product", schema=None, columns=None
-    )
+    manager.add_table(class_name="Product", tablename="product", schema=None, columns=None)
 
     manager.add_table(
         class_name="SellerInvitation",
@@ -126,13 +109,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="ApiKey", tablename="seller_api_key", schema=None, columns=None
-    )
+    manager.add_table(class_name="ApiKey", tablename="seller_api_key", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Account", tablename="account", schema=None, columns=None
-    )
+    manager.add_table(class_name="Account", tablename="account", schema=None, columns=None)
 
     manager.add_table(
         class_name="Certification",
@@ -141,9 +120,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Variant", tablename="variant", schema=None, columns=None
-    )
+    manager.add_table(class_name="Variant", tablename="variant", schema=None, columns=None)
 
     manager.add_table(
         class_name="SellerMember",
@@ -152,9 +129,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Category", tablename="category", schema=None, columns=None
-    )
+    manager.add_table(class_name="Category", tablename="category", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="SearchPending",

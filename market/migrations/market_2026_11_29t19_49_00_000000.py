@@ -14,7 +14,11 @@ CHECKS = [
     ),
     ("variant", "variant_price_positive", "price > 0 AND (compare_at_price IS NULL OR compare_at_price > 0)"),
     ("variant", "variant_weight_positive", "weight_g > 0"),
-    ("variant", "variant_order_bounds", "min_per_order >= 1 AND (max_per_order IS NULL OR max_per_order >= min_per_order)"),
+    (
+        "variant",
+        "variant_order_bounds",
+        "min_per_order >= 1 AND (max_per_order IS NULL OR max_per_order >= min_per_order)",
+    ),
     ("certification", "certification_ocop_stars", "ocop_stars IS NULL OR ocop_stars BETWEEN 3 AND 5"),
 ]
 

@@ -1,0 +1,148 @@
+"""Accounts: identifiers (email or Vietnamese mobile), passwords, sessions."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+
+import phonenumbers
+from redis.asyncio import Redis
+
+from market.accounts.tables import Account
+from market.core.errors import Conflict, NotAuthenticated, field_error
+from market.core.ids import new_id
+from market.core.security import digest, hash_password, new_token, verify_password
+from market.core.text import nfc
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+MIN_PASSWORD = 10
+COMMON_PASSWORDS = frozenset(
+    {"1234567890", "12345678910", "0123456789", "password123", "matkhau123", "qwertyuiop", "iloveyou123",
+     "abc1234567", "1111111111", "0987654321", "123456789a", "password1234", "admin12345"}
+)  # fmt: skip
+# Argon2id of a random string: verifying against it when the account does not exist costs the same time, so a
+# login's duration never tells whether an identifier is registered.
+_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$3bbG4+8xCtQZ8s+g+dBQGQ$7ahEPWh6+ee3f5+owEf/5z0FiAy1folhxbC19LigPjQ"
+
+
+@dataclass(frozen=True)
+class Identifier:
+    """A normalised sign-in identifier: exactly one of email or phone (E.164)."""
+
+    email: str | None
+    phone: str | None
+
+
+def normalise_phone(raw: str, field: str = "phone") -> str:
+    """A Vietnamese mobile number in E.164 (`0912345678` or `+84912345678` -> `+84912345678`)."""
+    try:
+        number = phonenumbers.parse(raw, "VN")
+    except phonenumbers.NumberParseException:
+        raise field_error(field, "invalid_phone", "Not a phone number.") from None
+    if (
+        number.country_code != 84
+        or not phonenumbers.is_valid_number(number)
+        or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE
+    ):
+        raise field_error(field, "invalid_phone", "Not a Vietnamese mobile number (10 digits starting with 0).")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_email(raw: str, field: str = "email") -> str:
+    value = nfc(raw).lower()
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise field_error(field, "invalid_email", "Not an email address.")
+    return value
+
+
+def identifier(value: str, field: str = "identifier") -> Identifier:
+    """An email when it contains @, a phone number otherwise."""
+    if "@" in value:
+        return Identifier(normalise_email(value, field), None)
+    return Identifier(None, normalise_phone(value, field))
+
+
+def check_password(password: str, field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD:
+        raise field_error(field, "password_too_short", f"Use at least {MIN_PASSWORD} characters.")
+    if len(password) > 200:
+        raise field_error(field, "password_too_long", "Use at most 200 characters.")
+    if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
+        raise field_error(field, "password_too_common", "This password is too easy to guess.")
+
+
+async def create_account(who: Identifier, name: str, password: str | None) -> Account:
+    """Insert an account (inside the caller's transaction); a taken identifier is a 409."""
+    if password is not None:
+        check_password(password)
+    taken = Account.exists().where((Account.email == who.email) if who.email else (Account.phone == who.phone))
+    if await taken.run():
+        raise Conflict("An account with this identifier already exists.", code="identifier_taken")
+    account = Account(
+        id=new_id("acc"),
+        email=who.email,
+        phone=who.phone,
+        name=nfc(name),
+        password_hash=await hash_password(password) if password is not None else None,
+    )
+    await account.save().run()
+    return account
+
+
+async def authenticate(who: Identifier, password: str) -> Account:
+    """The account these credentials open, or NotAuthenticated (the same answer and time for every failure)."""
+    query = Account.objects().where((Account.email == who.email) if who.email else (Account.phone == who.phone))
+    account = await query.first().run()
+    stored = account.password_hash if account and account.password_hash else _DUMMY_HASH
+    valid = await verify_password(password, stored)
+    if not account or not account.password_hash or not valid:
+        raise NotAuthenticated("Wrong identifier or password.", code="invalid_credentials")
+    return account
+
+
+async def set_password(account_id: str, password: str) -> None:
+    check_password(password)
+    await Account.update({Account.password_hash: await hash_password(password)}).where(Account.id == account_id).run()
+
+
+@dataclass(frozen=True)
+class Session:
+    """A signed-in account, stored server-side in Redis under the digest of its bearer token."""
+
+    account_id: str
+    created_at: float
+    seller_id: str | None = None
+
+
+class SessionStore:
+    """Opaque bearer sessions in Redis with a sliding lifetime; the token itself is never stored."""
+
+    def __init__(self, redis: Redis, prefix: str, ttl_s: int) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.ttl_s = ttl_s
+
+    def _key(self, token: str) -> str:
+        return f"{self.prefix}session:{digest(token)}"
+
+    async def create(self, account_id: str, token_prefix: str, seller_id: str | None = None) -> str:
+        token = new_token(token_prefix, 32)
+        payload = json.dumps({"account_id": account_id, "created_at": time.time(), "seller_id": seller_id})
+        await self.redis.set(self._key(token), payload, ex=self.ttl_s)
+        return token
+
+    async def get(self, token: str) -> Session | None:
+        """The session, its lifetime extended; None when unknown or expired."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.get(self._key(token))
+            pipe.expire(self._key(token), self.ttl_s)
+            raw, _ = await pipe.execute()
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        return Session(account_id=data["account_id"], created_at=data["created_at"], seller_id=data.get("seller_id"))
+
+    async def delete(self, token: str) -> None:
+        await self.redis.delete(self._key(token))

@@ -1,0 +1,188 @@
+"""Seller API: registration, sign-in, profile, members and API keys; operators' seller verification."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.di import Provide
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.params import Parameter
+
+from market.core.deps import ResourcesDep, bearer_token
+from market.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor, page_of
+from market.core.schemas import ReasonIn, rfc3339, unset_to_dict
+from market.operators.auth import OperatorPrincipal, provide_operator
+from market.sellers import service
+from market.sellers.auth import SESSION_PREFIX, SellerPrincipal, provide_seller, session_store
+from market.sellers.mapping import api_key_out, member_out, seller_card, seller_out
+from market.sellers.schemas import (
+    AcceptInvitationIn,
+    ApiKeyIn,
+    ApiKeyOut,
+    InvitationIn,
+    InvitationOut,
+    LoginIn,
+    MemberOut,
+    RegistrationOut,
+    SellerCard,
+    SellerOut,
+    SellerRegistration,
+    SellerRegistrationOnBehalf,
+    SellerUpdate,
+    SessionOut,
+)
+
+login_limit = RateLimitConfig(rate_limit=("minute", 10), store="rate_limit")
+registration_limit = RateLimitConfig(rate_limit=("minute", 20), store="rate_limit")
+Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
+
+
+async def _session_out(resources: ResourcesDep, account_id: str, seller_id: str, role: str) -> SessionOut:
+    token = await session_store(resources).create(account_id, SESSION_PREFIX, seller_id)
+    return SessionOut(token, account_id, seller_id, role, resources.settings.session_ttl_s)
+
+
+class SellerOnboardingController(Controller):
+    """Public seller endpoints: register, sign in, accept an invitation."""
+
+    path = "/seller/v1"
+    tags = ["seller: account"]
+
+    @post("/sellers", operation_id="seller_register", middleware=[registration_limit.middleware])
+    async def register(self, data: SellerRegistration, resources: ResourcesDep) -> RegistrationOut:
+        """Register a seller and its owner; the seller stays pending until an operator approves it."""
+        seller, member = await service.register_self(data)
+        session = await _session_out(resources, member.account, seller.id, "owner")
+        return RegistrationOut(seller=seller_out(seller), session=session)
+
+    @post("/sessions", operation_id="seller_login", middleware=[login_limit.middleware])
+    async def login(self, data: LoginIn, resources: ResourcesDep) -> SessionOut:
+        """Sign a member in; the answer carries the bearer session token."""
+        account, member = await service.login(data.identifier, data.password, data.seller)
+        return await _session_out(resources, account.id, member.seller.id, member.role)
+
+    @post("/invitations/accept", operation_id="seller_accept_invitation", middleware=[login_limit.middleware])
+    async def accept(self, data: AcceptInvitationIn, resources: ResourcesDep) -> SessionOut:
+        """Join a seller with an invitation token (also how an operator-registered household sets its password)."""
+        account, member = await service.accept_invitation(data.token, data.name, data.password)
+        return await _session_out(resources, account.id, member.seller, member.role)
+
+
+class SellerAccountController(Controller):
+    """The authenticated seller's profile, members and API keys."""
+
+    path = "/seller/v1"
+    tags = ["seller: account"]
+    dependencies = {"principal": Provide(provide_seller)}
+
+    @get("/seller", operation_id="seller_me")
+    async def me(self, principal: SellerPrincipal) -> SellerOut:
+        """The seller this key or session belongs to."""
+        return seller_out(await service.get(principal.seller_id))
+
+    @patch("/seller", operation_id="seller_update", opt={"owner": True})
+    async def update(self, data: SellerUpdate, principal: SellerPrincipal) -> SellerOut:
+        """Change the profile (owner only)."""
+        return seller_out(await service.update(principal.seller_id, unset_to_dict(data)))
+
+    @delete("/sessions/current", operation_id="seller_logout", status_code=204)
+    async def logout(self, request: Request[Any, Any, Any], resources: ResourcesDep) -> None:
+        """End this session."""
+        token = bearer_token(request.headers.get("authorization"))
+        if token:
+            await session_store(resources).delete(token)
+
+    @get("/members", operation_id="seller_members_list")
+    async def members(self, principal: SellerPrincipal) -> Page[MemberOut]:
+        """The seller's members."""
+        members = [member_out(member) for member in await service.list_members(principal.seller_id)]
+        return Page(data=members, has_more=False, next_cursor=None)
+
+    @post("/members", operation_id="seller_members_invite", opt={"owner": True})
+    async def invite(self, data: InvitationIn, principal: SellerPrincipal) -> InvitationOut:
+        """Invite a person as staff (owner only); the token is shown once."""
+        invitation, token = await service.invite(principal.seller_id, data.identifier, data.role)
+        return InvitationOut(invitation.id, token, invitation.role, rfc3339(invitation.expires_at))
+
+    @delete("/members/{member_id:str}", operation_id="seller_members_remove", opt={"owner": True}, status_code=204)
+    async def remove(self, member_id: str, principal: SellerPrincipal) -> None:
+        """Remove a staff member (owner only)."""
+        await service.remove_member(principal.seller_id, member_id)
+
+    @get("/api-keys", operation_id="seller_api_keys_list", opt={"owner": True})
+    async def api_keys(self, principal: SellerPrincipal) -> Page[ApiKeyOut]:
+        """API keys, live and revoked (never their secrets)."""
+        keys = [api_key_out(key) for key in await service.list_api_keys(principal.seller_id)]
+        return Page(data=keys, has_more=False, next_cursor=None)
+
+    @post("/api-keys", operation_id="seller_api_keys_create", opt={"owner": True})
+    async def create_api_key(self, data: ApiKeyIn, principal: SellerPrincipal) -> ApiKeyOut:
+        """Create an API key (owner only); `secret` is shown this once."""
+        key, secret = await service.create_api_key(principal.seller_id, data.name, list(data.scopes))
+        return api_key_out(key, secret)
+
+    @delete("/api-keys/{key_id:str}", operation_id="seller_api_keys_revoke", opt={"owner": True}, status_code=200)
+    async def revoke_api_key(self, key_id: str, principal: SellerPrincipal) -> ApiKeyOut:
+        """Revoke an API key (owner only); it stops working at once."""
+        return api_key_out(await service.revoke_api_key(principal.seller_id, key_id))
+
+
+class AdminSellerController(Controller):
+    """Operators verify sellers and register households on their behalf."""
+
+    path = "/admin/v1/sellers"
+    tags = ["admin: sellers"]
+    dependencies = {"operator": Provide(provide_operator)}
+
+    @post("/", operation_id="admin_sellers_register")
+    async def register(self, data: SellerRegistrationOnBehalf, operator: OperatorPrincipal) -> RegistrationOut:
+        """Register a (phone-only) household; hand the owner the invitation token to set a password."""
+        seller, token = await service.register_on_behalf(data, operator.operator_id)
+        invitation = InvitationOut(id="", token=token, role="owner", expires_at=None)
+        return RegistrationOut(seller=seller_out(seller), owner_invitation=invitation)
+
+    @get("/", operation_id="admin_sellers_list")
+    async def list_sellers(
+        self,
+        operator: OperatorPrincipal,
+        status: str | None = None,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> Page[SellerOut]:
+        """Every seller, filtered by status."""
+        after = decode_cursor(cursor, 1)[0] if cursor else None
+        rows = await service.list_sellers(status, after, limit)
+        return page_of([seller_out(row) for row in rows], limit, lambda last: encode_cursor(last.id))
+
+    @get("/{seller_id:str}", operation_id="admin_sellers_get")
+    async def get_seller(self, seller_id: str, operator: OperatorPrincipal) -> SellerOut:
+        """One seller."""
+        return seller_out(await service.get(seller_id))
+
+    @post("/{seller_id:str}/approve", operation_id="admin_sellers_approve", status_code=200)
+    async def approve(self, seller_id: str, operator: OperatorPrincipal) -> SellerOut:
+        """Approve a pending seller: its active products become public."""
+        return seller_out(await service.transition(seller_id, "approve", None, operator.operator_id))
+
+    @post("/{seller_id:str}/suspend", operation_id="admin_sellers_suspend", status_code=200)
+    async def suspend(self, seller_id: str, data: ReasonIn, operator: OperatorPrincipal) -> SellerOut:
+        """Suspend an approved seller with a reason: its products leave the storefront and search."""
+        return seller_out(await service.transition(seller_id, "suspend", data.reason, operator.operator_id))
+
+    @post("/{seller_id:str}/reinstate", operation_id="admin_sellers_reinstate", status_code=200)
+    async def reinstate(self, seller_id: str, operator: OperatorPrincipal) -> SellerOut:
+        """Reinstate a suspended seller."""
+        return seller_out(await service.transition(seller_id, "reinstate", None, operator.operator_id))
+
+
+class PublicSellerController(Controller):
+    """Sellers as buyers see them."""
+
+    path = "/api/v1/sellers"
+    tags = ["storefront"]
+
+    @get("/{slug:str}", operation_id="storefront_seller_get")
+    async def get_seller(self, slug: str) -> SellerCard:
+        """An approved seller's public profile."""
+        return seller_card(await service.get_public(slug))

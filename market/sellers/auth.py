@@ -1,0 +1,69 @@
+"""Seller API authentication: an API key (`mks_...`, with scopes) or a member session (`mss_...`).
+
+Handlers declare what they need in `opt`: `{"scope": "catalog:write"}` for a key's scope, `{"owner": True}` for
+what only the owner's session may do (members, API keys). Sessions of members carry every scope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request
+
+from market.accounts.service import SessionStore
+from market.core.deps import bearer_token
+from market.core.errors import Forbidden, NotAuthenticated
+from market.core.resources import Resources
+from market.sellers.schemas import SCOPES
+from market.sellers.service import membership, resolve_api_key
+
+SESSION_PREFIX = "mss"
+
+
+@dataclass(frozen=True)
+class SellerPrincipal:
+    """Who is calling the seller API, for which seller."""
+
+    seller_id: str
+    scopes: frozenset[str]
+    account_id: str | None = None
+    role: str | None = None
+    api_key_id: str | None = None
+
+
+def session_store(resources: Resources) -> SessionStore:
+    return SessionStore(
+        resources.redis, f"{resources.settings.redis_key_prefix}seller:", resources.settings.session_ttl_s
+    )
+
+
+async def provide_seller(request: Request[Any, Any, Any], resources: Resources) -> SellerPrincipal:
+    principal = await _authenticate(bearer_token(request.headers.get("authorization")), resources)
+    opt = request.route_handler.opt
+    if opt.get("owner") and principal.role != "owner":
+        raise Forbidden("Only the owner, signed in, may do this.", code="owner_only")
+    scope = opt.get("scope")
+    if scope and scope not in principal.scopes:
+        raise Forbidden(f"This API key lacks the {scope} scope.", code="insufficient_scope", scope=scope)
+    return principal
+
+
+async def _authenticate(token: str | None, resources: Resources) -> SellerPrincipal:
+    if token and token.startswith("mks_"):
+        found = await resolve_api_key(token)
+        if found:
+            seller_id, key_id, scopes = found
+            return SellerPrincipal(seller_id=seller_id, scopes=scopes, api_key_id=key_id)
+    elif token and token.startswith(f"{SESSION_PREFIX}_"):
+        session = await session_store(resources).get(token)
+        if session and session.seller_id:
+            member = await membership(session.account_id, session.seller_id)
+            if member is not None:
+                return SellerPrincipal(
+                    seller_id=session.seller_id,
+                    scopes=frozenset(SCOPES),
+                    account_id=session.account_id,
+                    role=member.role,
+                )
+    raise NotAuthenticated("A seller API key or a member session is required.")

@@ -1,0 +1,96 @@
+"""Rows to response schemas for sellers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from market.core.schemas import UnitOut, rfc3339
+from market.geo.service import province, ward
+from market.sellers.schemas import AddressOut, ApiKeyOut, MemberOut, SellerCard, SellerOut
+from market.sellers.tables import ApiKey, Seller, SellerMember
+
+
+def unit_of_province(code: int) -> UnitOut:
+    found = province(code)
+    return UnitOut(code, found.name if found else str(code))
+
+
+def unit_of_ward(code: int) -> UnitOut:
+    found = ward(code)
+    return UnitOut(code, found.name if found else str(code))
+
+
+def _address(data: dict[str, Any]) -> AddressOut:
+    return AddressOut(
+        street=data["street"],
+        ward=unit_of_ward(data["ward_code"]),
+        province=unit_of_province(data["province_code"]),
+        contact_name=data["contact_name"],
+        phone=data["phone"],
+    )
+
+
+def seller_out(seller: Seller) -> SellerOut:
+    pickup = seller.pickup_address
+    return SellerOut(
+        id=seller.id,
+        kind=seller.kind,
+        display_name=seller.display_name,
+        slug=seller.slug,
+        legal_name=seller.legal_name,
+        tax_code=seller.tax_code,
+        phone=seller.phone,
+        email=seller.email,
+        province=unit_of_province(seller.province_code),
+        ward=unit_of_ward(seller.ward_code),
+        pickup_address=_address(pickup if isinstance(pickup, dict) else _json(pickup)),
+        description=seller.description,
+        status=seller.status,
+        status_reason=seller.status_reason,
+        created_at=rfc3339(seller.created_at),
+    )
+
+
+def seller_card(seller: Seller) -> SellerCard:
+    return SellerCard(
+        id=seller.id,
+        slug=seller.slug,
+        display_name=seller.display_name,
+        kind=seller.kind,
+        province=unit_of_province(seller.province_code),
+        ward=unit_of_ward(seller.ward_code),
+        description=seller.description,
+    )
+
+
+def member_out(member: SellerMember) -> MemberOut:
+    account = member.account
+    return MemberOut(
+        id=member.id,
+        account_id=account.id,
+        name=account.name,
+        email=account.email,
+        phone=account.phone,
+        role=member.role,
+        created_at=rfc3339(member.created_at),
+    )
+
+
+def api_key_out(key: ApiKey, secret: str | None = None) -> ApiKeyOut:
+    return ApiKeyOut(
+        id=key.id,
+        name=key.name,
+        scopes=list(key.scopes),
+        last4=key.last4,
+        created_at=rfc3339(key.created_at),
+        last_used_at=rfc3339(key.last_used_at),
+        revoked_at=rfc3339(key.revoked_at),
+        secret=secret,
+    )
+
+
+def _json(value: Any) -> dict[str, Any]:
+    import json
+
+    loaded: dict[str, Any] = json.loads(value)
+    return loaded
