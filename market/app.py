@@ -18,6 +18,7 @@ from litestar.types import ControllerRouterHandler
 from redis.asyncio import Redis
 
 from market import __version__
+from market.catalog.api import AdminCatalogController, SellerCatalogController, StorefrontCatalogController
 from market.core.observability import RequestContextMiddleware, configure_logging
 from market.core.problems import exception_handlers
 from market.core.resources import Resources
@@ -80,6 +81,9 @@ def create_app(
         SellerAccountController,
         AdminSellerController,
         PublicSellerController,
+        SellerCatalogController,
+        AdminCatalogController,
+        StorefrontCatalogController,
     ]
     route_handlers.extend(extra_route_handlers)
     app = Litestar(

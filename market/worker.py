@@ -23,7 +23,7 @@ from market.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-HANDLER_MODULES: tuple[str, ...] = ()
+HANDLER_MODULES: tuple[str, ...] = ("market.catalog.jobs",)
 """Modules whose import registers event handlers; each context with a `jobs.py` adds itself here."""
 
 

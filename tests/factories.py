@@ -76,3 +76,43 @@ async def api_key(client: httpx.AsyncClient, session: str, scopes: list[str] | N
     assert response.status_code == 201, response.text
     secret: str = response.json()["secret"]
     return secret
+
+
+def product_body(**overrides: Any) -> dict[str, Any]:
+    n = next(_counter)
+    body: dict[str, Any] = {
+        "name": "Mãng cầu Bà Đen loại 1",
+        "category": "mang-cau",
+        "description": "Trái to, ngọt thanh, hái trong ngày.",
+        "origin": {"province_code": TAY_NINH, "ward_code": TRANG_BANG, "farm": "Vườn cô Lan"},
+        "images": ["https://1.1.1.1/mang-cau.jpg"],
+        "storage": "ambient",
+        "shelf_life_days": 5,
+        "certifications": [
+            {"type": "vietgap", "number": f"VG-{n:05d}", "issuer": "Trung tâm Chất lượng Nông Lâm Thủy sản",
+             "valid_until": "2030-12-31"},
+            {"type": "ocop", "number": f"QĐ-{n}/UBND", "issuer": "UBND tỉnh Tây Ninh", "ocop_stars": 4,
+             "valid_until": "2029-06-30"},
+        ],
+        "variants": [
+            {"sku": f"MC-1KG-{n}", "unit": "kg", "unit_size": "1 kg", "price": 65000, "weight_g": 1050,
+             "stock": 40, "catch_weight": True, "tolerance_percent": 10},
+            {"sku": f"MC-THUNG-{n}", "unit": "thùng", "unit_size": "thùng 5 kg", "price": 300000,
+             "compare_at_price": 325000, "weight_g": 5400, "stock": 8, "max_per_order": 5},
+        ],
+    }  # fmt: skip
+    body.update(overrides)
+    return body
+
+
+async def active_product(client: httpx.AsyncClient, key: str, operator: str, **overrides: Any) -> dict:
+    """Create, submit and approve a product; returns the seller's view of it."""
+    created = await client.post("/seller/v1/products", json=product_body(**overrides), headers=bearer(key))
+    assert created.status_code == 201, created.text
+    product_id = created.json()["id"]
+    submitted = await client.post(f"/seller/v1/products/{product_id}/submit", headers=bearer(key))
+    assert submitted.status_code == 200, submitted.text
+    approved = await client.post(f"/admin/v1/products/{product_id}/approve", headers=bearer(operator))
+    assert approved.status_code == 200, approved.text
+    result: dict = approved.json()
+    return result

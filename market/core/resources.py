@@ -67,10 +67,14 @@ class Resources:
                 command_timeout=30,
                 max_inactive_connection_lifetime=300,
             )
-        return cls(settings, redis_client(settings), meili_client(settings), owns_pool=owns_pool)
+        resources = cls(settings, redis_client(settings), meili_client(settings), owns_pool=owns_pool)
+        _opened.append(resources)
+        return resources
 
     async def close(self) -> None:
         """Close what `open` opened; errors on the way out are logged, never raised."""
+        if self in _opened:
+            _opened.remove(self)
         closing_all: list[tuple[str, Awaitable[None]]] = [
             ("redis", self.redis.aclose()),
             ("meilisearch", self.meili.aclose()),
@@ -82,3 +86,13 @@ class Resources:
                 await asyncio.wait_for(closing, timeout=5)
             except Exception as exc:  # a dependency already gone must not block shutdown
                 log.warning("close_failed", dependency=name, error=str(exc))
+
+
+_opened: list[Resources] = []
+
+
+def current() -> Resources:
+    """The resources this process opened last (event handlers in the worker reach Redis and Meilisearch here)."""
+    if not _opened:
+        raise RuntimeError("no Resources are open in this process")
+    return _opened[-1]
