@@ -114,6 +114,37 @@ def admin_create(name: str, email: str) -> None:
     click.echo(token)
 
 
+@main.command()
+@click.option("--products-per-seller", default=14, show_default=True, type=click.IntRange(1, 200))
+def seed(products_per_seller: int) -> None:
+    """Load the demo catalog (categories, 24 sellers, their products), approved and ready to search."""
+    from market import demo
+    from market.core.resources import Resources
+
+    settings = _settings()
+
+    async def run() -> dict[str, int]:
+        resources = await Resources.open(settings)
+        try:
+            with click.progressbar(length=len(demo.SELLERS) * products_per_seller, label="demo products") as bar:
+                done = [0]
+
+                def advance(made: int, total: int) -> None:
+                    bar.update(made - done[0])
+                    done[0] = made
+
+                return await demo.seed(products_per_seller, advance)
+        finally:
+            await resources.close()
+
+    created = asyncio.run(run())
+    if created["sellers"]:
+        click.echo(f"created {created['sellers']} sellers and {created['products']} products")
+        click.echo(f"demo owners sign in with demo1@market.example ... password {demo.DEMO_PASSWORD}")
+    else:
+        click.echo("demo data already loaded")
+
+
 @main.command("check-config")
 def check_config() -> None:
     """Validate the environment and print the effective settings (secrets hidden)."""

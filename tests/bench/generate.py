@@ -18,27 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-# (name, category slug, unit, unit size, base price in đồng, weight in grams, storage, shelf life days, catch weight)
-SPECIALTIES: list[tuple[str, str, str, str, int, int, str, int, bool]] = [
-    ("Mãng cầu Bà Đen", "trai-cay", "kg", "1 kg", 65_000, 1_050, "ambient", 5, True),
-    ("Bánh tráng phơi sương Trảng Bàng", "dac-san", "túi", "500 g", 45_000, 520, "ambient", 60, False),
-    ("Muối tôm Tây Ninh", "gia-vi", "hộp", "200 g", 35_000, 260, "ambient", 180, False),
-    ("Nấm rơm", "rau-cu", "kg", "1 kg", 90_000, 1_050, "chilled", 3, True),
-    ("Đậu phộng", "hat", "kg", "1 kg", 55_000, 1_020, "ambient", 120, False),
-    ("Khoai mì", "rau-cu", "kg", "1 kg", 15_000, 1_050, "ambient", 10, True),
-    ("Mía", "trai-cay", "bó", "5 cây", 40_000, 6_000, "ambient", 7, False),
-    ("Thanh long Châu Thành", "trai-cay", "kg", "1 kg", 30_000, 1_050, "ambient", 10, True),
-    ("Chanh không hạt Bến Lức", "trai-cay", "kg", "1 kg", 25_000, 1_030, "ambient", 14, True),
-    ("Gạo thơm", "gao", "túi", "5 kg", 120_000, 5_050, "ambient", 365, False),
-    ("Dưa hấu", "trai-cay", "trái", "2-3 kg", 35_000, 2_600, "ambient", 14, True),
-    ("Khóm Bến Lức", "trai-cay", "trái", "1 trái", 18_000, 1_200, "ambient", 7, False),
-]
-QUALIFIERS = ["loại 1", "hữu cơ", "VietGAP", "nhà vườn", "đặc biệt", "size lớn", "sấy khô", "tươi", "OCOP 4 sao"]
-ORIGINS = [
-    ("80", "Tây Ninh", "Phường Trảng Bàng"),
-    ("80", "Tây Ninh", "Xã Bến Lức"),
-    ("80", "Tây Ninh", "Phường Tân Ninh"),
-]
+from market.demo import QUALIFIERS, specialty_rows
+
+ORIGINS = [(80, "Tây Ninh", "Phường Trảng Bàng"), (80, "Tây Ninh", "Xã Bến Lức"), (80, "Tây Ninh", "Phường Tân Ninh")]
 CERTIFICATIONS = ["vietgap", "globalgap", "organic", "ocop"]
 
 
