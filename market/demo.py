@@ -117,8 +117,11 @@ def _registration(number: int, name: str, kind: str, ward_code: int) -> SellerRe
         province_code=TAY_NINH,
         ward_code=ward_code,
         pickup_address=AddressIn(
-            street=f"Ấp {rng_street(number)}", ward_code=ward_code, province_code=TAY_NINH,
-            contact_name="Người bán", phone=phone,
+            street=f"Ấp {rng_street(number)}",
+            ward_code=ward_code,
+            province_code=TAY_NINH,
+            contact_name="Người bán",
+            phone=phone,
         ),  # fmt: skip
         description=f"{name}: nông sản Tây Ninh - Long An, giao tận nơi qua bưu điện.",
         owner=OwnerIn(identifier=f"demo{number}@market.example", name=name, password=DEMO_PASSWORD),

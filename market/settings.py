@@ -96,7 +96,7 @@ class Settings:
                 host.strip().lower() for host in reader.text("IMAGE_TRUSTED_HOSTS", "").split(",") if host.strip()
             ),
             search_synonyms_file=reader.text("SEARCH_SYNONYMS_FILE", cls.search_synonyms_file),
-            product_cache_ttl_s=reader.integer("PRODUCT_CACHE_TTL_S", 300, low=1, high=86_400),
+            product_cache_ttl_s=reader.integer("PRODUCT_CACHE_TTL_S", 300, low=0, high=86_400),
         )
         if env == "production" and not settings.meili_master_key:
             reader.problems.append(("MEILI_MASTER_KEY", "required when MARKET_ENV=production"))

@@ -79,7 +79,9 @@ def detail_from_document(document: dict[str, Any], today: date) -> ProductDetail
 
 
 async def product_detail_bytes(redis: Redis, prefix: str, ttl_s: int, slug: str) -> bytes:
-    """The encoded detail of a public product, from the cache or PostgreSQL (then cached)."""
+    """The encoded detail of a public product, from the cache or PostgreSQL (then cached; ttl 0 disables it)."""
+    if ttl_s == 0:
+        return _encoder.encode(await product_detail(slug))
     key = detail_cache_key(prefix, slug)
     cached = await redis.get(key)
     if cached is not None:

@@ -20,15 +20,19 @@ from typing import Any
 
 from market.demo import QUALIFIERS, specialty_rows
 
-ORIGINS = [(80, "Tây Ninh", "Phường Trảng Bàng"), (80, "Tây Ninh", "Xã Bến Lức"), (80, "Tây Ninh", "Phường Tân Ninh")]
+ORIGINS = [(80, "Tây Ninh", "Phường Trảng Bàng"), (80, "Tây Ninh", "Xã Bến Lức"), (80, "Tây Ninh", "Phường Gò Dầu")]
 CERTIFICATIONS = ["vietgap", "globalgap", "organic", "ocop"]
 
 
 def products(count: int, seed: int) -> Iterator[dict[str, Any]]:
     """Yield `count` product records, the same ones for the same seed."""
     rng = random.Random(seed)
+    specialties = specialty_rows()
     for number in range(count):
-        name, category, unit, size, price, weight, storage, shelf_life, catch = rng.choice(SPECIALTIES)
+        item = rng.choice(specialties)
+        name, category, unit, size = item["name"], item["category"], item["unit"], item["unit_size"]
+        price, weight, catch = item["price"], item["weight_g"], item["catch_weight"]
+        storage, shelf_life = item["storage"], item["shelf_life_days"]
         qualifier = rng.choice(QUALIFIERS)
         province_code, province, ward = rng.choice(ORIGINS)
         certs = [c for c in CERTIFICATIONS if rng.random() < 0.2]
