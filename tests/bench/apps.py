@@ -1,12 +1,18 @@
 """Apps the benchmark serves besides the market API itself.
 
 B0 is the reference every scenario is compared with: a bare Litestar hello-world, served by the same server
-(granian) with the same worker count in the same run.
+(granian) with the same worker count in the same run. The market bench app is the real app plus bare endpoints
+that show the limit of what an endpoint could do (the same SQL through raw asyncpg, for instance).
 """
 
 from __future__ import annotations
 
-from litestar import Litestar, get
+import asyncpg
+from litestar import Litestar, Response, get
+
+from market.app import create_app
+from market.catalog.storefront import DETAIL_SQL
+from market.settings import Settings
 
 
 @get("/", sync_to_thread=False)
@@ -17,3 +23,20 @@ def hello() -> dict[str, str]:
 def b0_app() -> Litestar:
     """B0: a bare Litestar hello-world endpoint."""
     return Litestar(route_handlers=[hello], openapi_config=None, logging_config=None)
+
+
+_pool: list[asyncpg.Pool] = []
+
+
+@get("/bench/raw-detail/{slug:str}", include_in_schema=False)
+async def raw_detail(slug: str) -> Response[bytes]:
+    """The storefront detail's SQL through raw asyncpg, returning the document as PostgreSQL built it."""
+    if not _pool:
+        _pool.append(await asyncpg.create_pool(Settings.from_env().database_url, min_size=1, max_size=20))
+    document = await _pool[0].fetchval(DETAIL_SQL, slug)
+    return Response((document or "null").encode(), media_type="application/json")
+
+
+def market_bench_app() -> Litestar:
+    """The market app with the benchmark's bare endpoints mounted."""
+    return create_app(extra_route_handlers=[raw_detail])

@@ -11,24 +11,43 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+
+@dataclass(frozen=True)
+class Target:
+    """An app served by granian (`factory`, with `env` overrides), or a server already running (`external_url`)."""
+
+    factory: str = ""
+    env: tuple[tuple[str, str], ...] = ()
+    external_url: Callable[[], str] | None = None
+
+
 TARGETS = {
-    "b0": "tests.bench.apps:b0_app",
-    "market": "market.app:create_app_from_env",
+    "b0": Target("tests.bench.apps:b0_app"),
+    "market": Target("tests.bench.apps:market_bench_app"),
+    "market_nocache": Target("tests.bench.apps:market_bench_app", (("PRODUCT_CACHE_TTL_S", "0"),)),
+    "meilisearch": Target(external_url=lambda: os.environ["MEILI_URL"]),
 }
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """One endpoint driven by wrk; `target` names the app that serves it."""
+    """One request driven by wrk against a target; `baseline` names the scenario it is compared with.
+
+    `path` may contain `{slug}` or `{index}`, filled from the data the run found (see `context`).
+    """
 
     name: str
     target: str
     path: str
-    lua: str | None = None
+    method: str = "GET"
+    body: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    baseline: str | None = None
 
 
 @dataclass
@@ -42,6 +61,10 @@ class Result:
     p99_ms: float
     errors: int
     ratio_to_b0: float | None = None
+    baseline: str | None = None
+    throughput_vs_baseline: float | None = None
+    p50_vs_baseline: float | None = None
+    p99_vs_baseline: float | None = None
 
 
 @dataclass
@@ -53,10 +76,31 @@ class Config:
     out_dir: Path = field(default_factory=lambda: Path(".local/bench"))
 
 
+SEARCH_FILTER = 'province_code = 80 AND certifications = "vietgap"'
+SEARCH_FACETS = ["category_path", "province_code", "certifications", "ocop_stars", "seller_slug", "in_stock",
+                 "pre_order", "storage"]  # fmt: skip
+
 SCENARIOS = [
     Scenario("B0", "b0", "/"),
     Scenario("health_live", "market", "/health/live"),
     Scenario("health_ready", "market", "/health/ready"),
+    Scenario("detail_cached", "market", "/api/v1/products/{slug}"),
+    Scenario("raw_detail_sql", "market_nocache", "/bench/raw-detail/{slug}"),
+    Scenario("detail_uncached", "market_nocache", "/api/v1/products/{slug}", baseline="raw_detail_sql"),
+    Scenario(
+        "meili_raw_search",
+        "meilisearch",
+        "/indexes/{index}/search",
+        method="POST",
+        body=json.dumps({"q": "mang cau", "filter": SEARCH_FILTER, "facets": SEARCH_FACETS, "limit": 24}),
+        headers=(("Content-Type", "application/json"), ("Authorization", "Bearer {meili_key}")),
+    ),
+    Scenario(
+        "search",
+        "market",
+        "/api/v1/search?q=mang+cau&province=80&certification=vietgap",
+        baseline="meili_raw_search",
+    ),
 ]
 
 
@@ -85,20 +129,24 @@ class Server:
 
     def __init__(self, target: str, workers: int, log_path: Path) -> None:
         self.target = target
+        self.spec = TARGETS[target]
         self.workers = workers
         self.port = free_port()
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
+        if self.spec.external_url:
+            return self
         argv = [
             sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1",
             "--port", str(self.port), "--workers", str(self.workers), "--no-ws", "--log-level", "warning",
-            TARGETS[self.target],
+            self.spec.factory,
         ]  # fmt: skip
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen(argv, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        env = {**os.environ, **dict(self.spec.env)}
+        self.process = subprocess.Popen(argv, stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=env)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -123,6 +171,8 @@ class Server:
 
     @property
     def base_url(self) -> str:
+        if self.spec.external_url:
+            return self.spec.external_url().rstrip("/")
         return f"http://127.0.0.1:{self.port}"
 
 
@@ -148,30 +198,54 @@ def parse_wrk(output: str) -> tuple[int, float, float, float, int]:
     return int(requests.group(1)), float(rps.group(1)), latencies["50"], latencies["99"], errors
 
 
-def drive(wrk: str, server: Server, scenario: Scenario, config: Config) -> Result:
+def _lua(scenario: Scenario, context: dict[str, str], directory: Path) -> Path | None:
+    if scenario.method == "GET" and not scenario.headers:
+        return None
+    lines = [f'wrk.method = "{scenario.method}"']
+    if scenario.body:
+        lines.append(f"wrk.body = {json.dumps(scenario.body)}")
+    lines += [f'wrk.headers["{name}"] = {json.dumps(value.format(**context))}' for name, value in scenario.headers]
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{scenario.name}.lua"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def drive(wrk: str, server: Server, scenario: Scenario, config: Config, context: dict[str, str]) -> Result:
     argv = [wrk, f"-t{config.threads}", f"-c{config.connections}", f"-d{config.duration_s}s", "--latency"]
-    if scenario.lua:
-        argv += ["-s", scenario.lua]
-    output = subprocess.run([*argv, server.base_url + scenario.path], check=True, capture_output=True, text=True).stdout
+    script = _lua(scenario, context, config.out_dir / "lua")
+    if script:
+        argv += ["-s", str(script)]
+    url = server.base_url + scenario.path.format(**context)
+    output = subprocess.run([*argv, url], check=True, capture_output=True, text=True).stdout
     requests, rps, p50, p99, errors = parse_wrk(output)
     return Result(scenario.name, scenario.target, scenario.path, requests, rps, round(p50, 3), round(p99, 3), errors)
 
 
-def run(scenarios: list[Scenario], config: Config) -> list[Result]:
-    """Serve each target once, drive its scenarios in turn, and compare every result with B0."""
+def run(scenarios: list[Scenario], config: Config, context: dict[str, str] | None = None) -> list[Result]:
+    """Serve each target once, drive its scenarios in turn, and compare every result with B0 and its baseline."""
     wrk = ensure_wrk()
+    context = context or {}
     results: list[Result] = []
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     for target in dict.fromkeys(scenario.target for scenario in scenarios):
         with Server(target, config.workers, config.out_dir / f"{stamp}-{target}.log") as server:
             for scenario in (s for s in scenarios if s.target == target):
-                drive(wrk, server, scenario, replace_duration(config, 1))  # warm-up
+                drive(wrk, server, scenario, replace_duration(config, 1), context)  # warm-up
                 print(f"[bench] {scenario.name}: {config.duration_s}s at {config.connections} connections",
                       file=sys.stderr, flush=True)  # fmt: skip
-                results.append(drive(wrk, server, scenario, config))
+                results.append(drive(wrk, server, scenario, config, context))
     b0 = next((result for result in results if result.target == "b0"), None)
+    by_name = {result.name: result for result in results}
+    baselines = {scenario.name: scenario.baseline for scenario in scenarios}
     for result in results:
         result.ratio_to_b0 = round(result.rps / b0.rps, 3) if b0 and b0.rps else None
+        reference = by_name.get(baselines.get(result.name) or "")
+        if reference and reference.rps and reference.p50_ms and reference.p99_ms:
+            result.baseline = reference.name
+            result.throughput_vs_baseline = round(result.rps / reference.rps, 3)
+            result.p50_vs_baseline = round(result.p50_ms / reference.p50_ms, 3)
+            result.p99_vs_baseline = round(result.p99_ms / reference.p99_ms, 3)
     write(results, config, stamp)
     return results
 
@@ -194,8 +268,15 @@ def write(results: list[Result], config: Config, stamp: str) -> Path:
 
 
 def table(results: list[Result]) -> str:
-    lines = [f"{'scenario':<16} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7} {'vs B0':>7}"]
+    header = f"{'scenario':<18} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'vs B0':>6}  vs baseline"
+    lines = [header]
     for r in results:
         ratio = f"{r.ratio_to_b0:.2f}" if r.ratio_to_b0 is not None else "-"
-        lines.append(f"{r.name:<16} {r.rps:>10.0f} {r.p50_ms:>9.2f} {r.p99_ms:>9.2f} {r.errors:>7} {ratio:>7}")
+        versus = (
+            f"{r.baseline}: throughput {r.throughput_vs_baseline:.2f}, p50 {r.p50_vs_baseline:.2f}x, "
+            f"p99 {r.p99_vs_baseline:.2f}x"
+            if r.baseline
+            else ""
+        )
+        lines.append(f"{r.name:<18} {r.rps:>9.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} {r.errors:>6} {ratio:>6}  {versus}")
     return "\n".join(lines)
