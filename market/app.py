@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
-from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
@@ -90,7 +89,6 @@ def create_app(
         lifespan=[lifespan],
         dependencies={"resources": Provide(_provide_resources, sync_to_thread=False)},
         exception_handlers=exception_handlers,
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         openapi_config=OpenAPIConfig(
             title="market API",
             version=__version__,

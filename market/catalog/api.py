@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from litestar import Controller, Response, get, patch, post
+from litestar import Controller, Request, get, patch, post
 from litestar.di import Provide
 from litestar.params import Parameter
+from litestar.response.base import ASGIResponse
 
 from market.catalog import categories, reads, service, storefront
 from market.catalog.bulk import bulk_update
@@ -26,6 +27,7 @@ from market.catalog.schemas import (
 from market.core.deps import ResourcesDep
 from market.core.errors import field_error
 from market.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor, page_of
+from market.core.resources import Resources
 from market.core.schemas import unset_to_dict
 from market.operators.auth import OperatorPrincipal, provide_operator
 from market.sellers.auth import SellerPrincipal, provide_seller
@@ -188,11 +190,13 @@ class StorefrontCatalogController(Controller):
         rows = await storefront.list_products(filters, _before(cursor), limit)
         return page_of(rows, limit, lambda last: encode_cursor(last.id))
 
-    @get("/products/{slug:str}", operation_id="storefront_products_get")
-    async def get_product(self, slug: str, resources: ResourcesDep) -> Response[bytes]:
+    @get("/products/{slug:str}", operation_id="storefront_products_get", response_class=None)
+    async def get_product(self, slug: str, request: Request[Any, Any, Any]) -> ASGIResponse:
         """A public product with its variants, certifications, origin and seller card."""
+        # The hottest read of the storefront: the cached body goes out as-is, without re-encoding or DI.
+        resources: Resources = request.app.state.resources
         settings = resources.settings
         body = await storefront.product_detail_bytes(
             resources.redis, settings.redis_key_prefix, settings.product_cache_ttl_s, slug
         )
-        return Response(body, media_type="application/json")
+        return ASGIResponse(body=body, media_type="application/json")
