@@ -29,6 +29,7 @@ from market.sellers.api import (
     SellerOnboardingController,
 )
 from market.settings import Settings
+from search.api import SearchController
 
 API_DESCRIPTION = (
     "Backend of a provincial agricultural marketplace. Storefront clients use `/api/v1`, sellers `/seller/v1`, "
@@ -82,6 +83,7 @@ def create_app(
         SellerCatalogController,
         AdminCatalogController,
         StorefrontCatalogController,
+        SearchController,
     ]
     route_handlers.extend(extra_route_handlers)
     app = Litestar(

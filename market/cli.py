@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
 
@@ -143,6 +145,82 @@ def seed(products_per_seller: int) -> None:
         click.echo(f"demo owners sign in with demo1@market.example ... password {demo.DEMO_PASSWORD}")
     else:
         click.echo("demo data already loaded")
+
+
+@main.group("search")
+def search_group() -> None:
+    """Search index commands."""
+
+
+def _with_resources(work: Any) -> Any:
+    """Run `work(resources, settings)` with the process's connections open."""
+    from market.core.resources import Resources
+
+    settings = _settings()
+
+    async def run() -> Any:
+        resources = await Resources.open(settings)
+        try:
+            return await work(resources, settings)
+        finally:
+            await resources.close()
+
+    return asyncio.run(run())
+
+
+@search_group.command("reindex")
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(10, 10_000))
+def search_reindex(batch_size: int) -> None:
+    """Rebuild the product index into a new index and swap it in atomically (searches keep working)."""
+    from search.reindex import reindex
+
+    async def work(resources: Any, settings: Any) -> Any:
+        with click.progressbar(length=1, label="indexing products", show_pos=True) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.length = max(total, 1)
+                bar.update(done - bar.pos)
+
+            return await reindex(
+                resources.meili, settings.meili_index_prefix, Path(settings.search_synonyms_file), batch_size, progress
+            )
+
+    result = _with_resources(work)
+    click.echo(f"indexed {result.documents} products into {result.uid} in {result.duration_s:.1f}s")
+
+
+@search_group.command("check")
+@click.option("--fix", is_flag=True, help="Repair the drift (stop the worker's indexer first).")
+def search_check(fix: bool) -> None:
+    """Compare PostgreSQL's public products with the index: counts, checksum, missing, extra, stale."""
+    from search.check import check
+
+    async def work(resources: Any, settings: Any) -> Any:
+        return await check(
+            resources.meili, settings.meili_index_prefix, fix, synonyms_path=Path(settings.search_synonyms_file)
+        )
+
+    report = _with_resources(work)
+    click.echo(f"database {report.database_count} documents, checksum {report.database_checksum[:16]}")
+    click.echo(f"index    {report.index_count} documents, checksum {report.index_checksum[:16]}")
+    click.echo(f"missing {len(report.missing)}, extra {len(report.extra)}, stale {len(report.stale)}")
+    if fix:
+        click.echo(f"fixed {report.fixed}")
+    if not report.in_sync and not fix:
+        sys.exit(1)
+
+
+@search_group.command("synonyms")
+def search_synonyms() -> None:
+    """Reload the synonyms file (SEARCH_SYNONYMS_FILE) into the live index, without a deploy."""
+    from search.index import index_uid
+    from search.synonyms import reload_synonyms
+
+    async def work(resources: Any, settings: Any) -> int:
+        uid = index_uid(settings.meili_index_prefix)
+        return await reload_synonyms(resources.meili, uid, Path(settings.search_synonyms_file))
+
+    click.echo(f"loaded {_with_resources(work)} synonym groups")
 
 
 @main.command("check-config")

@@ -8,22 +8,29 @@ to its registered handlers (`market.core.events.registry`), filled by the contex
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import structlog
-from saq import Queue, Worker
+from saq import CronJob, Queue, Worker
 from saq.types import Context
 
 from market.core.events import Event, HandlerRegistry, registry
+from market.core.leader import LeaderOnly
+from market.core.loops import PollingLoop
 from market.core.outbox.delivery import deliver
 from market.core.outbox.relay import DELIVER_JOB, JobQueue, relay_once
-from market.core.resources import Resources
+from market.core.resources import Resources, current
 from market.settings import Settings
+from search import indexer
+from search.index import index_uid
+from search.indexer import IndexSync
 
 log = structlog.get_logger(__name__)
 
-HANDLER_MODULES: tuple[str, ...] = ("market.catalog.jobs",)
+HANDLER_MODULES: tuple[str, ...] = ("market.catalog.jobs", "search.handlers")
 """Modules whose import registers event handlers; each context with a `jobs.py` adds itself here."""
 
 
@@ -51,56 +58,58 @@ async def deliver_event(ctx: WorkerContext, *, event_id: str, event_type: str, p
     return await deliver(handlers, Event.from_job(event_id, event_type, payload))
 
 
-class OutboxRelay:
-    """Polls the outbox and enqueues due events until stopped; survives PostgreSQL or Redis outages."""
+def outbox_relay(queue: JobQueue, settings: Settings) -> PollingLoop:
+    """Polls the outbox and enqueues due events; survives PostgreSQL or Redis outages."""
 
-    def __init__(self, queue: JobQueue, settings: Settings) -> None:
-        self.queue = queue
-        self.settings = settings
-        self._stopped = asyncio.Event()
+    async def step() -> int:
+        return await relay_once(
+            queue, batch_size=settings.outbox_batch_size, redeliver_after_s=settings.outbox_redeliver_after_s
+        )
 
-    async def run(self) -> None:
-        """Relay until `stop()`; back off (up to 5 s) while a dependency is down."""
-        idle = self.settings.outbox_poll_interval_ms / 1000
-        delay = idle
-        while not self._stopped.is_set():
-            try:
-                moved = await relay_once(
-                    self.queue,
-                    batch_size=self.settings.outbox_batch_size,
-                    redeliver_after_s=self.settings.outbox_redeliver_after_s,
-                )
-                delay = 0 if moved == self.settings.outbox_batch_size else idle
-            except Exception as exc:  # a dependency outage must not kill the relay
-                delay = min(max(delay * 2, 0.5), 5.0)
-                log.warning("outbox_relay_failed", error=repr(exc), retry_in_s=delay)
-            if delay:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopped.wait(), delay)
-
-    def stop(self) -> None:
-        """Ask the loop to finish after its current pass."""
-        self._stopped.set()
+    return PollingLoop(
+        "outbox_relay", step, batch_size=settings.outbox_batch_size, idle_s=settings.outbox_poll_interval_ms / 1000
+    )
 
 
-def build_worker(settings: Settings, queue: Queue, handlers: HandlerRegistry) -> Worker[WorkerContext]:
-    """The SAQ worker with the relay started and stopped alongside it."""
-    relay = OutboxRelay(queue, settings)
-    relay_task: list[asyncio.Task[None]] = []
+def search_sync(settings: Settings) -> LeaderOnly:
+    """The one search indexer of the deployment (see `search.indexer.IndexSync`), elected through Redis."""
+    resources = current()
+    uid = index_uid(settings.meili_index_prefix)
+
+    def make_loop() -> PollingLoop:
+        return IndexSync(resources.meili, uid, 200, 0.1, synonyms_path=Path(settings.search_synonyms_file))
+
+    return LeaderOnly(resources.redis, f"{settings.redis_key_prefix}leader:search-sync", make_loop)
+
+
+async def mark_expired_certifications(ctx: WorkerContext) -> int:
+    """Hourly SAQ cron job: products whose certification just expired are re-indexed without it."""
+    return await indexer.mark_expired_certifications(datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date())
+
+
+def build_worker(
+    settings: Settings, queue: Queue, handlers: HandlerRegistry, *, with_search_sync: bool = True
+) -> Worker[WorkerContext]:
+    """The SAQ worker with the outbox relay (and the search indexer) started and stopped alongside it."""
+    loops: list[PollingLoop | LeaderOnly] = [outbox_relay(queue, settings)]
+    if with_search_sync:
+        loops.append(search_sync(settings))
+    tasks: list[asyncio.Task[None]] = []
 
     async def startup(ctx: WorkerContext) -> None:
         ctx["registry"] = handlers
-        relay_task.append(asyncio.create_task(relay.run(), name="outbox-relay"))
+        tasks.extend(asyncio.create_task(loop.run()) for loop in loops)
         log.info("worker_started", queue=settings.queue_name, handlers=len(HANDLER_MODULES))
 
     async def shutdown(ctx: WorkerContext) -> None:
-        relay.stop()
-        if relay_task:
-            await relay_task[0]
+        for loop in loops:
+            loop.stop()
+        await asyncio.gather(*tasks)
 
     return Worker(
         queue,
         functions=[(DELIVER_JOB, deliver_event)],
+        cron_jobs=[CronJob(mark_expired_certifications, cron="7 * * * *")],
         concurrency=settings.worker_concurrency,
         startup=startup,
         shutdown=shutdown,

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
+from market.catalog.events import PRODUCT_EVENTS, SELLER_EVENTS
 from market.catalog.tables import Product
 from market.core.events import Event, registry
 from market.core.resources import current
-
-PRODUCT_EVENTS = (
-    "product.created", "product.updated", "product.submitted", "product.approved", "product.rejected",
-    "product.archived", "variant.created", "variant.updated", "variant.archived", "stock.updated",
-)  # fmt: skip
-SELLER_EVENTS = ("seller.approved", "seller.suspended", "seller.reinstated", "seller.updated")
 
 
 async def _drop(slugs: list[str]) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import date
 from collections.abc import Awaitable, Callable
+from datetime import date
 
 import httpx
 import pytest

@@ -1,0 +1,88 @@
+"""The products index: its name, its settings, and creating it with those settings before any document.
+
+Settings are applied before documents because a settings change on a filled index makes Meilisearch re-index every
+document, and because a document added to an index without settings would be searchable without its filters.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from meilisearch_python_sdk import AsyncClient
+from meilisearch_python_sdk.models.settings import MeilisearchSettings, Pagination, TypoTolerance
+
+from search.meili import TASK_TIMEOUT_MS, index_exists, wait_succeeded
+from search.synonyms import load_synonyms
+
+PRIMARY_KEY = "id"
+
+SEARCHABLE_ATTRIBUTES = ["name", "category_names", "seller_name", "province", "description"]
+"""Most important first: Meilisearch's `attribute` rule ranks a match in the name above one in the description."""
+
+FILTERABLE_ATTRIBUTES = [
+    "category_path",
+    "category",
+    "category_slugs",
+    "province_code",
+    "certifications",
+    "ocop_stars",
+    "price_min",
+    "price_max",
+    "in_stock",
+    "pre_order",
+    "seller_id",
+    "seller_slug",
+    "storage",
+]
+
+SORTABLE_ATTRIBUTES = ["price_min", "created_at", "harvest_from"]
+
+RANKING_RULES = ["sort", "words", "typo", "proximity", "attribute", "exactness"]
+"""`sort` first: a buyer who asks for the cheapest gets the cheapest of the matches, not the most relevant first.
+Without a sort in the query the rule does nothing and relevance decides."""
+
+MAX_TOTAL_HITS = 100_000
+"""The deepest page the API allows (page 1000 of 100) stays reachable."""
+
+SETTINGS = MeilisearchSettings(
+    searchable_attributes=SEARCHABLE_ATTRIBUTES,
+    filterable_attributes=list(FILTERABLE_ATTRIBUTES),
+    sortable_attributes=SORTABLE_ATTRIBUTES,
+    displayed_attributes=["*"],
+    ranking_rules=RANKING_RULES,
+    typo_tolerance=TypoTolerance(enabled=True),
+    pagination=Pagination(max_total_hits=MAX_TOTAL_HITS),
+)
+"""Every setting of the products index except synonyms, which come from the operators' file."""
+
+
+def index_uid(prefix: str) -> str:
+    """The live products index of a deployment (`MEILI_INDEX_PREFIX` + "products")."""
+    return f"{prefix}products"
+
+
+def settings_with_synonyms(synonyms: dict[str, list[str]]) -> MeilisearchSettings:
+    """`SETTINGS` plus the given synonyms mapping."""
+    return SETTINGS.model_copy(update={"synonyms": synonyms})
+
+
+async def ensure_index(meili: AsyncClient, uid: str, synonyms_path: Path) -> None:
+    """Create the index (primary key `id`) when missing and apply every setting; waits until they are live.
+
+    Safe to run again: unchanged settings make Meilisearch do nothing.
+
+    Args:
+        meili: the Meilisearch client.
+        uid: the index to create or update.
+        synonyms_path: the synonyms file (`search.synonyms.DEFAULT_SYNONYMS_PATH` unless operators keep their own).
+
+    Raises:
+        search.synonyms.SynonymsFileError: the synonyms file is malformed (nothing is changed).
+        search.meili.IndexingFailed: Meilisearch rejected the index or the settings.
+    """
+    synonyms, _ = load_synonyms(synonyms_path)
+    if not await index_exists(meili, uid):
+        # Waits for the creation task; losing a race with another creator is harmless (the index then exists).
+        await meili.create_index(uid, PRIMARY_KEY, timeout_in_ms=TASK_TIMEOUT_MS)
+    task = await meili.index(uid).update_settings(settings_with_synonyms(synonyms))
+    await wait_succeeded(meili, task.task_uid)

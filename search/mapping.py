@@ -1,0 +1,43 @@
+"""From the catalog's documents to what is sent to Meilisearch.
+
+The content comes only from `market.catalog.documents`; this module adds what search itself needs:
+- `category_slugs`: the slug of every category on the product's path ("trai-cay/mang-cau" -> "trai-cay",
+  "mang-cau"). Slugs are unique, so filtering on one finds the products of that category and of all its
+  descendants, whatever its depth, without a lookup.
+- `doc_hash`: SHA-256 of the canonical JSON of everything else, so the drift check compares an index with
+  PostgreSQL by hashes instead of field by field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from market.catalog.documents import search_documents
+
+Document = dict[str, Any]
+
+
+def canonical_json(document: Document) -> bytes:
+    """Sorted keys, no spaces, UTF-8: the same document always gives the same bytes."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def doc_hash(document: Document) -> str:
+    """SHA-256 (hex) of the canonical JSON of the document without its `doc_hash`."""
+    content = {key: value for key, value in document.items() if key != "doc_hash"}
+    return hashlib.sha256(canonical_json(content)).hexdigest()
+
+
+def prepare(document: Document) -> Document:
+    """The document as indexed: the catalog's fields plus `category_slugs` and `doc_hash`."""
+    prepared = dict(document)
+    prepared["category_slugs"] = [path.rsplit("/", 1)[-1] for path in document.get("category_path") or ()]
+    prepared["doc_hash"] = doc_hash(prepared)
+    return prepared
+
+
+async def load_documents(product_ids: list[str]) -> list[Document]:
+    """Prepared documents of those products that are public (the others are absent), read in one query."""
+    return [prepare(document) for document in await search_documents(product_ids)]
