@@ -11,17 +11,21 @@ The content comes only from `market.catalog.documents`; this module adds what se
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
+
+import msgspec
 
 from market.catalog.documents import search_documents
 
 Document = dict[str, Any]
 
 
+_canonical = msgspec.json.Encoder(order="sorted")
+
+
 def canonical_json(document: Document) -> bytes:
-    """Sorted keys, no spaces, UTF-8: the same document always gives the same bytes."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """Sorted keys, no spaces, UTF-8: the same document always gives the same bytes (msgspec: ~10x json)."""
+    return _canonical.encode(document)
 
 
 def doc_hash(document: Document) -> str:
