@@ -13,6 +13,20 @@ import click
 from market.settings import Settings, SettingsError
 
 
+def _run(work: Any) -> Any:
+    """Run a coroutine; a domain error (bad input, a conflict) is a one-line message and exit status 1."""
+    from market.core.errors import DomainError, ValidationFailed
+
+    try:
+        return asyncio.run(work)
+    except ValidationFailed as exc:
+        fields = "; ".join(f"{error.field}: {error.message}" for error in exc.errors)
+        click.echo(f"market: {exc.detail} ({fields})", err=True)
+    except DomainError as exc:
+        click.echo(f"market: {exc.detail}", err=True)
+    sys.exit(1)
+
+
 def _settings() -> Settings:
     try:
         return Settings.from_env()
@@ -112,7 +126,7 @@ def admin_create(name: str, email: str) -> None:
         finally:
             await resources.close()
 
-    token = asyncio.run(run())
+    token = _run(run())
     click.echo(token)
 
 
@@ -165,7 +179,7 @@ def _with_resources(work: Any) -> Any:
         finally:
             await resources.close()
 
-    return asyncio.run(run())
+    return _run(run())
 
 
 @search_group.command("reindex")
