@@ -61,6 +61,8 @@ def serve(host: str, port: int, workers: int) -> None:
         str(port),
         "--workers",
         str(workers),
+        "--workers-kill-timeout",
+        "15",
         "--no-ws",
         "--log-level",
         "warning",

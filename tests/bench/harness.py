@@ -140,7 +140,8 @@ class Server:
             return self
         argv = [
             sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1",
-            "--port", str(self.port), "--workers", str(self.workers), "--no-ws", "--log-level", "warning",
+            "--port", str(self.port), "--workers", str(self.workers), "--workers-kill-timeout", "10", "--no-ws",
+            "--log-level", "warning",
             self.spec.factory,
         ]  # fmt: skip
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
