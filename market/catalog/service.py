@@ -194,9 +194,7 @@ async def update_product(
     if errors:
         raise ValidationFailed(errors)
     async with transaction():
-        product = await _locked(seller_id, product_id)
-        if product["status"] == "archived":
-            raise Conflict("An archived product cannot change.", code="illegal_transition", current_status="archived")
+        product = await _locked_editable(seller_id, product_id)
         if product["status"] == "active" and any(field in changes for field in REVIEWED_FIELDS):
             values[Product.status] = "pending_review"
         if "certifications" in changes:
@@ -206,13 +204,16 @@ async def update_product(
     return await owned_product(seller_id, product_id)
 
 
-async def _locked(seller_id: str, product_id: str) -> dict[str, Any]:
+async def _locked_editable(seller_id: str, product_id: str) -> dict[str, Any]:
+    """The seller's product row, locked for this transaction; 404 if not theirs, 409 once archived."""
     rows = await Product.raw(
         "SELECT id, status FROM product WHERE id = {} AND seller = {} FOR UPDATE", product_id, seller_id
     ).run()
     if not rows:
         raise NotFound("No such product.")
     row: dict[str, Any] = rows[0]
+    if row["status"] == "archived":
+        raise Conflict("An archived product cannot change.", code="illegal_transition", current_status="archived")
     return row
 
 
@@ -275,9 +276,7 @@ async def add_variant(seller_id: str, product_id: str, data: VariantIn) -> str:
     if errors:
         raise ValidationFailed(errors)
     async with transaction():
-        product = await _locked(seller_id, product_id)
-        if product["status"] == "archived":
-            raise Conflict("An archived product cannot change.", code="illegal_transition", current_status="archived")
+        await _locked_editable(seller_id, product_id)
         position = await Variant.count().where(Variant.product == product_id)
         variant_id = await _insert_variant(seller_id, product_id, data, position)
         await _touch(product_id, {})

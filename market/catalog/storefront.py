@@ -21,8 +21,7 @@ from market.catalog.schemas import CategoryOut, ProductDetail, ProductSummary
 from market.catalog.tables import Product
 from market.core.errors import NotFound
 from market.inventory.service import Level
-from market.sellers.mapping import unit_of_province, unit_of_ward
-from market.sellers.schemas import SellerCard
+from market.sellers.mapping import seller_card_of, unit_of_province
 
 DETAIL_SQL = """
 SELECT json_build_object(
@@ -71,15 +70,7 @@ def detail_from_document(document: dict[str, Any], today: date) -> ProductDetail
             variant_out(v, Level(v["on_hand"], v["reserved"], v["preorder_capacity"], v["preorder_reserved"]))
             for v in document["variants"]
         ],
-        seller=SellerCard(
-            id=seller["id"],
-            slug=seller["slug"],
-            display_name=seller["display_name"],
-            kind=seller["kind"],
-            province=unit_of_province(seller["province_code"]),
-            ward=unit_of_ward(seller["ward_code"]),
-            description=seller["description"],
-        ),
+        seller=seller_card_of(seller),
     )
 
 
@@ -113,8 +104,8 @@ async def product_detail(slug: str) -> ProductDetail:
 
 LIST_SQL = """
 SELECT p.id, p.name, p.slug, p.images->>0 AS image, c.slug AS category, p.origin_province_code,
-       s.id AS seller_id, s.slug AS seller_slug, s.display_name AS seller_name, s.kind AS seller_kind,
-       s.province_code AS seller_province, s.ward_code AS seller_ward, s.description AS seller_description,
+       s.id AS seller_id, s.slug AS seller_slug, s.display_name AS seller_display_name, s.kind AS seller_kind,
+       s.province_code AS seller_province_code, s.ward_code AS seller_ward_code, s.description AS seller_description,
        v.price_min, v.price_max, coalesce(v.in_stock, false) AS in_stock,
        coalesce((SELECT array_agg(DISTINCT ce.type) FROM certification ce
                  WHERE ce.product = p.id AND ce.valid_until >= current_date), ARRAY[]::varchar[]) AS certifications
@@ -171,15 +162,7 @@ def _summary(row: dict[str, Any]) -> ProductSummary:
         image=row["image"],
         category=row["category"],
         province=unit_of_province(row["origin_province_code"]),
-        seller=SellerCard(
-            id=row["seller_id"],
-            slug=row["seller_slug"],
-            display_name=row["seller_name"],
-            kind=row["seller_kind"],
-            province=unit_of_province(row["seller_province"]),
-            ward=unit_of_ward(row["seller_ward"]),
-            description=row["seller_description"],
-        ),
+        seller=seller_card_of(row, "seller_"),
         price_min=row["price_min"],
         price_max=row["price_max"],
         in_stock=row["in_stock"],

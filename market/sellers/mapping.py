@@ -52,14 +52,19 @@ def seller_out(seller: Seller) -> SellerOut:
 
 
 def seller_card(seller: Seller) -> SellerCard:
+    return seller_card_of(seller.to_dict())
+
+
+def seller_card_of(row: dict[str, Any], prefix: str = "") -> SellerCard:
+    """A seller card from a row of seller columns, named with `prefix` when they come from a join."""
     return SellerCard(
-        id=seller.id,
-        slug=seller.slug,
-        display_name=seller.display_name,
-        kind=seller.kind,
-        province=unit_of_province(seller.province_code),
-        ward=unit_of_ward(seller.ward_code),
-        description=seller.description,
+        id=row[f"{prefix}id"],
+        slug=row[f"{prefix}slug"],
+        display_name=row[f"{prefix}display_name"],
+        kind=row[f"{prefix}kind"],
+        province=unit_of_province(row[f"{prefix}province_code"]),
+        ward=unit_of_ward(row[f"{prefix}ward_code"]),
+        description=row[f"{prefix}description"],
     )
 
 

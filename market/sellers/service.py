@@ -120,17 +120,21 @@ async def _add_member(seller_id: str, account_id: str, role: str) -> SellerMembe
     return member
 
 
-async def register_self(data: SellerRegistration) -> tuple[Seller, SellerMember]:
-    """A seller registers itself with its owner's account; it stays pending until an operator approves it."""
+def _validated_owner(data: SellerFields, owner_identifier: str) -> Identifier:
+    """Every problem of a registration at once, or the owner's normalised identifier."""
     errors = _seller_errors(data)
     try:
-        who = identifier(data.owner.identifier, "owner.identifier")
+        who = identifier(owner_identifier, "owner.identifier")
     except ValidationFailed as exc:
         errors += exc.errors
-        who = None
     if errors:
         raise ValidationFailed(errors)
-    assert who is not None
+    return who
+
+
+async def register_self(data: SellerRegistration) -> tuple[Seller, SellerMember]:
+    """A seller registers itself with its owner's account; it stays pending until an operator approves it."""
+    who = _validated_owner(data, data.owner.identifier)
     async with transaction():
         account = await create_account(who, data.owner.name, data.owner.password)
         return await _insert_seller(data, account, actor=account.id)
@@ -138,15 +142,7 @@ async def register_self(data: SellerRegistration) -> tuple[Seller, SellerMember]
 
 async def register_on_behalf(data: SellerRegistrationOnBehalf, operator_id: str) -> tuple[Seller, str]:
     """An operator registers a (phone-only) household; the owner sets a password with the returned one-time token."""
-    errors = _seller_errors(data)
-    try:
-        who = identifier(data.owner.identifier, "owner.identifier")
-    except ValidationFailed as exc:
-        errors += exc.errors
-        who = None
-    if errors:
-        raise ValidationFailed(errors)
-    assert who is not None
+    who = _validated_owner(data, data.owner.identifier)
     async with transaction():
         account = await create_account(who, data.owner.name, None)
         seller, _ = await _insert_seller(data, account, actor=operator_id)
