@@ -6,6 +6,7 @@ those endpoints exist; each does the smallest real thing: a Redis call, a Meilis
 
 from __future__ import annotations
 
+import asyncpg
 import msgspec
 from litestar import get, post
 from litestar.params import JSONBody
@@ -46,9 +47,14 @@ async def probe_crash() -> None:
     raise KeyError("internal detail that must not leak")
 
 
+@get("/probe/postgres-full", operation_id="probe_postgres_full", include_in_schema=False)
+async def probe_postgres_full() -> None:
+    raise asyncpg.TooManyConnectionsError("sorry, too many clients already")
+
+
 @post("/probe/body", operation_id="probe_body", include_in_schema=False)
 async def probe_body(data: JSONBody[ProbeBody]) -> dict[str, int]:
     return {"price": data.price}
 
 
-PROBES = [probe_redis, probe_meilisearch, probe_conflict, probe_invalid, probe_crash, probe_body]
+PROBES = [probe_redis, probe_meilisearch, probe_conflict, probe_invalid, probe_crash, probe_postgres_full, probe_body]

@@ -120,8 +120,16 @@ def _dependency_down(dependency: str) -> Any:
     return handler
 
 
+_POSTGRES_UNAVAILABLE = (
+    OSError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,  # the server is full: a capacity outage, not a bug of the request
+)
+
+
 def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    if isinstance(exc, OSError | asyncpg.exceptions.PostgresConnectionError | asyncpg.CannotConnectNowError):
+    if isinstance(exc, _POSTGRES_UNAVAILABLE):
         response: Response[dict[str, Any]] = _dependency_down("postgres")(request, exc)
         return response
     log.exception("unhandled_error", path=request.url.path, exc_info=exc)

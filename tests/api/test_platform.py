@@ -116,6 +116,13 @@ async def test_unexpected_error_is_a_500_problem_without_internals(probe_client:
     assert "internal detail" not in response.text
 
 
+async def test_a_full_postgres_is_a_503_not_a_bug(probe_client: httpx.AsyncClient) -> None:
+    response = await probe_client.get("/probe/postgres-full")
+    assert response.status_code == 503
+    assert response.json()["dependency"] == "postgres"
+    assert response.headers["retry-after"]
+
+
 async def test_openapi_document_and_docs_page(client: httpx.AsyncClient) -> None:
     document = (await client.get("/schema/openapi.json")).json()
     assert document["openapi"].startswith("3.1")
