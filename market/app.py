@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
@@ -17,6 +17,10 @@ from litestar.types import ControllerRouterHandler
 from redis.asyncio import Redis
 
 from market import __version__
+from market.accounts.api import AccountController, MeController, SessionController
+from market.accounts.csrf import csrf_middleware
+from market.accounts.sessions import SESSION_STORE, BuyerSessionStore, session_config
+from market.cart.api import CartController
 from market.catalog.api import AdminCatalogController, SellerCatalogController, StorefrontCatalogController
 from market.core.observability import RequestContextMiddleware, configure_logging
 from market.core.problems import exception_handlers
@@ -42,14 +46,29 @@ def _provide_resources(state: State) -> Resources:
     return resources
 
 
-def _redis_store(settings: Settings, namespace: str) -> RedisStore:
-    """A Litestar store in Redis (registered by name, so it never silently falls back to process memory)."""
-    client = Redis.from_url(
+def _store_client(settings: Settings) -> Redis:
+    return Redis.from_url(
         settings.redis_url,
         socket_connect_timeout=settings.dependency_timeout_s,
         socket_timeout=settings.dependency_timeout_s,
     )
-    return RedisStore(client, namespace=f"{settings.redis_key_prefix}{namespace}", handle_client_shutdown=True)
+
+
+def _redis_store(settings: Settings, namespace: str) -> RedisStore:
+    """A Litestar store in Redis (registered by name, so it never silently falls back to process memory)."""
+    return RedisStore(
+        _store_client(settings), namespace=f"{settings.redis_key_prefix}{namespace}", handle_client_shutdown=True
+    )
+
+
+def _buyer_router(settings: Settings) -> Router:
+    """Buyer accounts, sessions and carts: the session middleware (store `buyer_sessions`) and the CSRF check
+    apply here only, so the catalog's hot reads pay for neither and keep working when Redis is down."""
+    return Router(
+        path="/api/v1",
+        route_handlers=[AccountController, SessionController, MeController, CartController],
+        middleware=[csrf_middleware(settings.secret_key), session_config(settings.session_ttl_s).middleware],
+    )
 
 
 def create_app(
@@ -84,6 +103,7 @@ def create_app(
         AdminCatalogController,
         StorefrontCatalogController,
         SearchController,
+        _buyer_router(settings),
     ]
     route_handlers.extend(extra_route_handlers)
     app = Litestar(
@@ -100,7 +120,10 @@ def create_app(
             render_plugins=[ScalarRenderPlugin(path="/"), SwaggerRenderPlugin(path="/swagger")],
         ),
         state=State({"settings": settings}),
-        stores={"rate_limit": _redis_store(settings, "rate-limit")},
+        stores={
+            "rate_limit": _redis_store(settings, "rate-limit"),
+            SESSION_STORE: BuyerSessionStore(_store_client(settings), f"{settings.redis_key_prefix}buyer-session"),
+        },
         debug=False,
         logging_config=None,
     )

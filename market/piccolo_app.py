@@ -6,7 +6,7 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from market.accounts.tables import Account
+from market.accounts.tables import Account, Address
 from market.catalog.tables import Category, Certification, Product, Variant
 from market.core.outbox.tables import EventReceipt, OutboxEvent
 from market.inventory.tables import StockLevel
@@ -21,6 +21,7 @@ APP_CONFIG = AppConfig(
         OutboxEvent,
         EventReceipt,
         Account,
+        Address,
         Operator,
         Seller,
         SellerStatusChange,

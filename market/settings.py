@@ -7,6 +7,7 @@ names the variable; secrets have no default at all, so nothing insecure can star
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ LogFormat = Literal["json", "console"]
 T = TypeVar("T")
 N = TypeVar("N", int, float)
 
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 _WEAK_SECRET_MARKERS = ("change", "secret", "example", "dev", "test", "password")
 
 
@@ -55,6 +57,9 @@ class Settings:
     image_trusted_hosts: tuple[str, ...] = ()
     search_synonyms_file: str = str(Path(__file__).resolve().parent.parent / "search" / "data" / "synonyms.txt")
     product_cache_ttl_s: int = 300
+    trusted_proxy_header: str | None = None
+    auth_attempts_per_address: int = 20
+    auth_failures_per_account: int = 10
 
     @property
     def queue_name(self) -> str:
@@ -97,6 +102,9 @@ class Settings:
             ),
             search_synonyms_file=reader.text("SEARCH_SYNONYMS_FILE", cls.search_synonyms_file),
             product_cache_ttl_s=reader.integer("PRODUCT_CACHE_TTL_S", 300, low=0, high=86_400),
+            trusted_proxy_header=reader.header_name("TRUSTED_PROXY_HEADER"),
+            auth_attempts_per_address=reader.integer("AUTH_ATTEMPTS_PER_ADDRESS", 20, low=1, high=100_000),
+            auth_failures_per_account=reader.integer("AUTH_FAILURES_PER_ACCOUNT", 10, low=1, high=10_000),
         )
         if env == "production" and not settings.meili_master_key:
             reader.problems.append(("MEILI_MASTER_KEY", "required when MARKET_ENV=production"))
@@ -128,6 +136,14 @@ class _Reader:
 
     def optional(self, name: str) -> str | None:
         return self._raw(name)
+
+    def header_name(self, name: str) -> str | None:
+        """An HTTP header name (lowercased), or None when unset."""
+        raw = self._raw(name)
+        if raw is not None and not _HEADER_NAME.match(raw):
+            self.problems.append((name, f"must be an HTTP header name such as X-Forwarded-For (got {raw!r})"))
+            return None
+        return raw.lower() if raw else None
 
     def text(self, name: str, default: str) -> str:
         return self._raw(name) or default

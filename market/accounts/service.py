@@ -1,4 +1,4 @@
-"""Accounts: identifiers (email or Vietnamese mobile), passwords, sessions."""
+"""Accounts: identifiers (email or Vietnamese mobile), passwords, registration, password change, erasure."""
 
 from __future__ import annotations
 
@@ -6,15 +6,22 @@ import json
 import re
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 import phonenumbers
 from redis.asyncio import Redis
 
-from market.accounts.tables import Account
-from market.core.errors import Conflict, NotAuthenticated, field_error
+from market.accounts.hashing import hash_password, verify_password  # dedicated low-priority threads
+from market.accounts.passwords import is_common
+from market.accounts.tables import Account, Address
+from market.core.db import transaction
+from market.core.errors import Conflict, NotAuthenticated, NotFound, field_error
 from market.core.ids import new_id
-from market.core.security import digest, hash_password, new_token, verify_password
+from market.core.outbox.service import record
+from market.core.security import digest, new_token
 from market.core.text import nfc
+from market.sellers.tables import SellerMember
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 MIN_PASSWORD = 10
@@ -69,7 +76,7 @@ def check_password(password: str, field: str = "password") -> None:
         raise field_error(field, "password_too_short", f"Use at least {MIN_PASSWORD} characters.")
     if len(password) > 200:
         raise field_error(field, "password_too_long", "Use at most 200 characters.")
-    if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
+    if password.lower() in COMMON_PASSWORDS or is_common(password) or len(set(password)) < 4:
         raise field_error(field, "password_too_common", "This password is too easy to guess.")
 
 
@@ -105,6 +112,63 @@ async def authenticate(who: Identifier, password: str) -> Account:
 async def set_password(account_id: str, password: str) -> None:
     check_password(password)
     await Account.update({Account.password_hash: await hash_password(password)}).where(Account.id == account_id).run()
+
+
+async def register(identifier_value: str, name: str, password: str) -> Account:
+    """A buyer registers with an email or a Vietnamese mobile number; the identifier is refused as the password."""
+    who = identifier(identifier_value)
+    if password.lower() in {value for value in (who.email, who.email and who.email.split("@")[0], who.phone) if value}:
+        raise field_error("password", "password_too_common", "Do not use your email or phone as the password.")
+    async with transaction():
+        return await create_account(who, name, password)
+
+
+async def get_account(account_id: str) -> Account:
+    """A live account; a deleted one (a tombstone) is a 404."""
+    account = await Account.objects().where((Account.id == account_id) & Account.deleted_at.is_null()).first().run()
+    if account is None:
+        raise NotFound("No such account.")
+    return account
+
+
+async def _confirm_password(account: Account, password: str, field: str) -> None:
+    if not account.password_hash or not await verify_password(password, account.password_hash):
+        raise field_error(field, "wrong_password", "This is not the account's current password.")
+
+
+async def change_password(account_id: str, current_password: str, new_password: str) -> None:
+    """Replace the password after checking the current one (the caller ends the account's other sessions)."""
+    check_password(new_password, "new_password")
+    account = await get_account(account_id)
+    await _confirm_password(account, current_password, "current_password")
+    if current_password == new_password:
+        raise field_error("new_password", "password_unchanged", "Choose a password different from the current one.")
+    new_hash = await hash_password(new_password)
+    await Account.update({Account.password_hash: new_hash}).where(Account.id == account_id).run()
+
+
+async def delete_account(account_id: str, password: str) -> None:
+    """Erase the account's personal data (identifiers, name, password, address book) and keep an anonymised
+    tombstone row, so that orders that refer to it stay whole. The caller ends its sessions and drops its cart.
+
+    An account that belongs to a seller must leave it (or hand it over) first: its member row would keep a seller
+    reachable through an account nobody can sign in to any more.
+    """
+    account = await get_account(account_id)
+    await _confirm_password(account, password, "password")
+    if await SellerMember.exists().where(SellerMember.account == account_id).run():
+        raise Conflict("Leave or hand over your seller before deleting this account.", code="account_is_seller_member")
+    async with transaction():
+        await Address.delete().where(Address.account == account_id).run()
+        erased: dict[Any, Any] = {
+            Account.email: None,
+            Account.phone: None,
+            Account.name: "",
+            Account.password_hash: None,
+            Account.deleted_at: datetime.now(UTC),
+        }
+        await Account.update(erased).where(Account.id == account_id).run()
+        await record("account.deleted", {"account_id": account_id})
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,9 @@ from datetime import date
 from typing import Any
 
 import msgspec
+import structlog
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from market.catalog.mapping import certification_out, origin_out, variant_out
 from market.catalog.schemas import CategoryOut, ProductDetail, ProductSummary
@@ -43,6 +45,7 @@ FROM product p JOIN seller s ON s.id = p.seller JOIN category c ON c.id = p.cate
 WHERE p.slug = $1 AND p.status = 'active' AND s.status = 'approved'
 """
 
+log = structlog.get_logger(__name__)
 _encoder = msgspec.json.Encoder()
 LOCAL_TTL_S = 0.5
 LOCAL_MAX_ENTRIES = 5_000
@@ -83,16 +86,32 @@ async def product_detail_bytes(redis: Redis, prefix: str, ttl_s: int, slug: str)
     if local is not None and local[0] > now:
         return local[1]
     key = detail_cache_key(prefix, slug)
-    cached = await redis.get(key)
+    cached = await _cache_get(redis, key)
     if cached is not None:
         body = cached.encode() if isinstance(cached, str) else bytes(cached)
     else:
         body = _encoder.encode(await product_detail(slug))
-        await redis.set(key, body, ex=ttl_s)
+        await _cache_set(redis, key, body, ttl_s)
     if len(_local) >= LOCAL_MAX_ENTRIES:
         _local.clear()
     _local[slug] = (now + LOCAL_TTL_S, body)
     return body
+
+
+async def _cache_get(redis: Redis, key: str) -> Any:
+    """The cached body, or None; with Redis down the page is served from PostgreSQL instead of failing."""
+    try:
+        return await redis.get(key)
+    except RedisError as exc:
+        log.warning("product_cache_unavailable", error=repr(exc))
+        return None
+
+
+async def _cache_set(redis: Redis, key: str, body: bytes, ttl_s: int) -> None:
+    try:
+        await redis.set(key, body, ex=ttl_s)
+    except RedisError as exc:
+        log.warning("product_cache_unavailable", error=repr(exc))
 
 
 async def product_detail(slug: str) -> ProductDetail:

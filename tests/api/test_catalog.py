@@ -5,14 +5,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import date
 
 import httpx
 import pytest
 
+from market.app import create_app
 from market.catalog.tables import Certification, Product, Variant
 from market.inventory.tables import StockLevel
+from market.settings import Settings
 from tests.factories import active_product, api_key, bearer, product_body, registered_seller
+from tests.http import app_client
+from tests.services import OwnRedis, redis_server_available
 
 
 async def test_seller_creates_a_draft_with_variants_stock_and_origin(client: httpx.AsyncClient, seller: dict) -> None:
@@ -263,3 +268,21 @@ async def test_cached_detail_follows_a_price_change_within_a_second(
     while (await client.get(url)).json()["variants"][0]["price"] != 59000:
         assert time.monotonic() - changed_at < 1.0, "the cached detail was not invalidated within 1 s"
         await asyncio.sleep(0.02)
+
+
+async def test_product_detail_is_served_from_postgres_while_redis_is_down(
+    settings: Settings, client: httpx.AsyncClient, seller: dict, operator: str
+) -> None:
+    product = await active_product(client, seller["key"], operator)
+    redis_server_available()
+    own = OwnRedis()
+    own.start()
+    try:
+        async with app_client(create_app(replace(settings, redis_url=own.url))) as cut_off:
+            own.stop()
+            detail = await cut_off.get(f"/api/v1/products/{product['slug']}")
+            assert detail.status_code == 200, detail.text
+            assert detail.json()["variants"][0]["price"] == 65000
+            assert (await cut_off.get("/api/v1/products")).status_code == 200
+    finally:
+        own.cleanup()

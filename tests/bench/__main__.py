@@ -9,6 +9,7 @@ from pathlib import Path
 import asyncpg
 
 from market.settings import Settings
+from tests.bench.cart import cart_context
 from tests.bench.harness import SCENARIOS, Config, run, table
 
 
@@ -27,6 +28,7 @@ async def context() -> dict[str, str]:
         "slug": slug or "no-public-product",
         "index": f"{settings.meili_index_prefix}products",
         "meili_key": settings.meili_master_key or "",
+        **await cart_context(settings),
     }
 
 

@@ -7,11 +7,14 @@ that show the limit of what an endpoint could do (the same SQL through raw async
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
-from litestar import Litestar, Response, get
+from litestar import Litestar, Request, Response, get, post
 
 from market.app import create_app
 from market.catalog.storefront import DETAIL_SQL
+from market.core.resources import Resources
 from market.settings import Settings
 
 
@@ -32,11 +35,24 @@ _pool: list[asyncpg.Pool] = []
 async def raw_detail(slug: str) -> Response[bytes]:
     """The storefront detail's SQL through raw asyncpg, returning the document as PostgreSQL built it."""
     if not _pool:
-        _pool.append(await asyncpg.create_pool(Settings.from_env().database_url, min_size=1, max_size=20))
+        settings = Settings.from_env()  # the same pool size as the app's own, for a fair comparison
+        _pool.append(await asyncpg.create_pool(settings.database_url, min_size=1, max_size=settings.db_pool_max))
     document = await _pool[0].fetchval(DETAIL_SQL, slug)
     return Response((document or "null").encode(), media_type="application/json")
 
 
+@post("/bench/l-cart", include_in_schema=False)
+async def l_cart(request: Request[Any, Any, Any]) -> dict[str, int]:
+    """L-cart: the least a cart add can do, one pipelined Redis HINCRBY and EXPIRE (the body is not even read)."""
+    resources: Resources = request.app.state.resources
+    key = f"{resources.settings.redis_key_prefix}bench:l-cart"
+    async with resources.redis.pipeline(transaction=False) as pipe:
+        pipe.hincrby(key, "q:var_0000000000bench0cart0var00", 1)
+        pipe.expire(key, 7 * 86_400)
+        quantity, _ = await pipe.execute()
+    return {"quantity": int(quantity)}
+
+
 def market_bench_app() -> Litestar:
     """The market app with the benchmark's bare endpoints mounted."""
-    return create_app(extra_route_handlers=[raw_detail])
+    return create_app(extra_route_handlers=[raw_detail, l_cart])

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from search.query import parse_query, search_request
+from tests.bench.cart import CART_LINE_BODY
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,14 @@ SCENARIOS = [
         baseline="meili_raw_search",
     ),
 ]
+
+# A guest adds a line to a cart, against L-cart: the least a cart add can do, on the same server (tests/bench/cart.py).
+CART_HEADERS = (("Content-Type", "application/json"), ("Cart-Token", "{cart_token}"))
+SCENARIOS += [
+    Scenario("L-cart", "market", "/bench/l-cart", method="POST", body=CART_LINE_BODY, headers=CART_HEADERS),
+    Scenario("cart_add", "market", "/api/v1/carts/current/lines", method="POST", body=CART_LINE_BODY,
+             headers=CART_HEADERS, baseline="L-cart"),
+]  # fmt: skip
 
 
 def ensure_wrk() -> str:

@@ -49,6 +49,8 @@ def test_every_missing_variable_is_named_at_once() -> None:
         ("LOG_LEVEL", "loud", "must be one of"),
         ("LOG_ACCESS", "maybe", "true or false"),
         ("MARKET_ENV", "staging", "must be one of"),
+        ("TRUSTED_PROXY_HEADER", "X-Forwarded-For: 1.2.3.4", "HTTP header name"),
+        ("AUTH_ATTEMPTS_PER_ADDRESS", "0", "between 1 and 100000"),
     ],
 )
 def test_malformed_value_is_named(name: str, value: str, fragment: str) -> None:
@@ -75,3 +77,8 @@ def test_cli_stops_with_a_message_naming_the_variable() -> None:
     assert result.returncode == 2
     assert "SECRET_KEY: is required" in result.stderr
     assert "REDIS_URL: is required" in result.stderr
+
+
+def test_no_proxy_header_is_trusted_unless_configured() -> None:
+    assert Settings.from_env(GOOD).trusted_proxy_header is None
+    assert Settings.from_env({**GOOD, "TRUSTED_PROXY_HEADER": "X-Real-IP"}).trusted_proxy_header == "x-real-ip"

@@ -1,0 +1,1 @@
+"""Carts that span sellers: guest and customer carts in Redis."""
