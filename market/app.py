@@ -22,7 +22,7 @@ from market.accounts.csrf import csrf_middleware
 from market.accounts.sessions import SESSION_STORE, BuyerSessionStore, session_config
 from market.cart.api import CartController
 from market.catalog.api import AdminCatalogController, SellerCatalogController, StorefrontCatalogController
-from market.core.observability import RequestContextMiddleware, configure_logging
+from market.core.observability import RequestContextMiddleware, access_lines, configure_logging
 from market.core.problems import exception_handlers
 from market.core.resources import Resources
 from market.health.api import HealthController
@@ -90,6 +90,7 @@ def create_app(
         try:
             yield
         finally:
+            access_lines.flush()
             await resources.close()
 
     route_handlers: list[ControllerRouterHandler] = [

@@ -12,12 +12,13 @@ and labels are the ones Litestar's middleware uses, and `/metrics` is still Lite
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
 import sys
 import time
-from datetime import UTC, datetime
+from contextvars import ContextVar
 from typing import Any
 
 import msgspec
@@ -31,7 +32,61 @@ REQUEST_ID_HEADER = b"x-request-id"
 _SANE_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
 
 access_log = structlog.get_logger("market.access")
-_access_out: list[Any] = []  # the binary stream access lines go to, when LOG_FORMAT=json
+current_request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+def _add_request_id(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+    """structlog processor: every line logged while serving a request carries its id."""
+    request_id = current_request_id.get()
+    if request_id is not None:
+        event.setdefault("request_id", request_id)
+    return event
+
+
+class AccessLog:
+    """Access lines as JSON, written in batches: a request appends its line, and the lines reach stdout within
+    `FLUSH_S` (or as soon as 64 KiB are waiting), in one write. A write per request costs a system call and a
+    flush, about 40% of the throughput of a cached product page; an access line may lag by a fifth of a second,
+    and every line is written before the process exits (the app's shutdown flushes)."""
+
+    FLUSH_S = 0.2
+    MAX_PENDING = 64 * 1024
+
+    def __init__(self) -> None:
+        self.stream: Any = None
+        self.pending: list[bytes] = []
+        self.size = 0
+        self.scheduled = False
+        self._second = -1
+        self._stamp = ""
+
+    def timestamp(self) -> str:
+        now = time.time()
+        second = int(now)
+        if second != self._second:
+            self._second = second
+            self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        return f"{self._stamp}.{int((now - second) * 1_000_000):06d}Z"
+
+    def write(self, line: bytes) -> None:
+        self.pending.append(line)
+        self.size += len(line)
+        if self.size >= self.MAX_PENDING:
+            self.flush()
+        elif not self.scheduled:
+            self.scheduled = True
+            asyncio.get_running_loop().call_later(self.FLUSH_S, self.flush)
+
+    def flush(self) -> None:
+        self.scheduled = False
+        if self.pending and self.stream is not None:
+            self.stream.write(b"".join(self.pending))
+            self.stream.flush()
+        self.pending.clear()
+        self.size = 0
+
+
+access_lines = AccessLog()
 
 REQUESTS = Counter("market_requests_total", "Total requests", ["app_name", "method", "path", "status_code"])
 REQUEST_TIME = Histogram(
@@ -51,11 +106,13 @@ def configure_logging(settings: Settings) -> None:
     level = getattr(logging, settings.log_level.upper())
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        _add_request_id,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,
     ]
-    _access_out[:] = [sys.stdout.buffer] if settings.log_format == "json" else []
+    access_lines.flush()
+    access_lines.stream = sys.stdout.buffer if settings.log_format == "json" else None
     if settings.log_format == "json":
         renderer: Any = structlog.processors.JSONRenderer(serializer=_json_bytes)
         factory: Any = structlog.BytesLoggerFactory(sys.stdout.buffer)
@@ -112,7 +169,7 @@ class RequestContextMiddleware:
             return
         request_id = _incoming_request_id(scope) or os.urandom(16).hex()
         scope.setdefault("state", {})["request_id"] = request_id
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        bound = current_request_id.set(request_id)
         started = time.perf_counter()
         status = 500
         id_header = (REQUEST_ID_HEADER, request_id.encode())
@@ -133,7 +190,7 @@ class RequestContextMiddleware:
             _observe(scope, status, elapsed)
             if self.log_access:
                 _access_line(scope, request_id, status, elapsed)
-            structlog.contextvars.unbind_contextvars("request_id")
+            current_request_id.reset(bound)
 
 
 def _observe(scope: Scope, status: int, elapsed: float) -> None:
@@ -147,23 +204,26 @@ def _observe(scope: Scope, status: int, elapsed: float) -> None:
     children[1].observe(elapsed)
 
 
+class AccessRecord(msgspec.Struct):
+    """One access line (a Struct encodes about twice as fast as a dict)."""
+
+    method: str
+    path: str
+    status: int
+    duration_ms: float
+    request_id: str
+    timestamp: str
+    event: str = "request"
+    level: str = "info"
+
+
 def _access_line(scope: Scope, request_id: str, status: int, elapsed: float) -> None:
-    fields = {
-        "method": scope.get("method"),
-        "path": scope.get("path"),
-        "status": status,
-        "duration_ms": round(elapsed * 1000, 2),
-        "event": "request",
-        "request_id": request_id,
-    }
-    if not _access_out:
-        access_log.info(fields.pop("event"), **fields)
+    method, path, duration_ms = str(scope.get("method")), str(scope.get("path")), round(elapsed * 1000, 2)
+    if access_lines.stream is None:
+        access_log.info("request", method=method, path=path, status=status, duration_ms=duration_ms)
         return
-    fields["level"] = "info"
-    fields["timestamp"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-    stream = _access_out[0]
-    stream.write(_ENCODER.encode(fields) + b"\n")
-    stream.flush()
+    record = AccessRecord(method, path, status, duration_ms, request_id, access_lines.timestamp())
+    access_lines.write(_ENCODER.encode(record) + b"\n")
 
 
 def _incoming_request_id(scope: Scope) -> str | None:
