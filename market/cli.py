@@ -185,7 +185,7 @@ def _with_resources(work: Any) -> Any:
 
 
 @search_group.command("reindex")
-@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(10, 10_000))
+@click.option("--batch-size", default=5000, show_default=True, type=click.IntRange(10, 20_000))
 def search_reindex(batch_size: int) -> None:
     """Rebuild the product index into a new index and swap it in atomically (searches keep working)."""
     from search.reindex import reindex

@@ -57,7 +57,7 @@ async def reindex(
     meili: AsyncClient,
     prefix: str,
     synonyms_path: Path,
-    batch_size: int = 1000,
+    batch_size: int = 5000,
     progress: Callable[[int, int], None] | None = None,
 ) -> ReindexResult:
     """Rebuild the live index from every public product and swap it in atomically.

@@ -35,7 +35,7 @@ from tests.bench.harness import Server, ensure_wrk
 OUT = Path(".local/bench")
 
 
-async def reindex_vs_raw(batch_size: int = 1000) -> dict[str, Any]:
+async def reindex_vs_raw(batch_size: int = 5000) -> dict[str, Any]:
     """Time `market search reindex` end to end, and the same documents (built beforehand) loaded straight in."""
     settings = Settings.from_env()
     resources = await Resources.open(settings)
