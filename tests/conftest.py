@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 RUN_ID = uuid.uuid4().hex[:10]
@@ -44,6 +44,7 @@ from market.core.resources import Resources  # noqa: E402
 from market.piccolo_app import APP_CONFIG  # noqa: E402
 from market.settings import Settings  # noqa: E402
 from tests.http import app_client  # noqa: E402
+from tests.services import OwnMeilisearch, OwnRedis, meili_binary, redis_server_available  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -110,3 +111,22 @@ async def drop_search_indexes(settings: Settings) -> AsyncIterator[None]:
         pass
     finally:
         await client.aclose()
+
+
+@pytest.fixture
+def own_redis() -> Iterator[OwnRedis]:
+    """A Redis server of the test's own, to stop and start (see tests/services.py)."""
+    redis_server_available()
+    server = OwnRedis()
+    server.start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def own_meili() -> Iterator[OwnMeilisearch]:
+    """A Meilisearch server of the test's own, to stop and start."""
+    server = OwnMeilisearch(meili_binary(), master_key="own-test-master-key-0123456789")
+    server.start()
+    yield server
+    server.cleanup()

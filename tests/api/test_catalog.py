@@ -17,7 +17,7 @@ from market.inventory.tables import StockLevel
 from market.settings import Settings
 from tests.factories import active_product, api_key, bearer, product_body, registered_seller
 from tests.http import app_client
-from tests.services import OwnRedis, redis_server_available
+from tests.services import OwnRedis
 
 
 async def test_seller_creates_a_draft_with_variants_stock_and_origin(client: httpx.AsyncClient, seller: dict) -> None:
@@ -271,18 +271,12 @@ async def test_cached_detail_follows_a_price_change_within_a_second(
 
 
 async def test_product_detail_is_served_from_postgres_while_redis_is_down(
-    settings: Settings, client: httpx.AsyncClient, seller: dict, operator: str
+    settings: Settings, client: httpx.AsyncClient, seller: dict, operator: str, own_redis: OwnRedis
 ) -> None:
     product = await active_product(client, seller["key"], operator)
-    redis_server_available()
-    own = OwnRedis()
-    own.start()
-    try:
-        async with app_client(create_app(replace(settings, redis_url=own.url))) as cut_off:
-            own.stop()
-            detail = await cut_off.get(f"/api/v1/products/{product['slug']}")
-            assert detail.status_code == 200, detail.text
-            assert detail.json()["variants"][0]["price"] == 65000
-            assert (await cut_off.get("/api/v1/products")).status_code == 200
-    finally:
-        own.cleanup()
+    async with app_client(create_app(replace(settings, redis_url=own_redis.url))) as cut_off:
+        own_redis.stop()
+        detail = await cut_off.get(f"/api/v1/products/{product['slug']}")
+        assert detail.status_code == 200, detail.text
+        assert detail.json()["variants"][0]["price"] == 65000
+        assert (await cut_off.get("/api/v1/products")).status_code == 200

@@ -6,24 +6,15 @@ import argparse
 import asyncio
 from pathlib import Path
 
-import asyncpg
-
 from market.settings import Settings
 from tests.bench.cart import cart_context
-from tests.bench.harness import SCENARIOS, Config, run, table
+from tests.bench.harness import SCENARIOS, Config, first_public_slug, run, table
 
 
 async def context() -> dict[str, str]:
     """Values the scenarios' paths and bodies refer to: a public product's slug, the index, the Meilisearch key."""
     settings = Settings.from_env()
-    connection = await asyncpg.connect(settings.database_url)
-    try:
-        slug = await connection.fetchval(
-            "SELECT p.slug FROM product p JOIN seller s ON s.id = p.seller "
-            "WHERE p.status = 'active' AND s.status = 'approved' ORDER BY p.id LIMIT 1"
-        )
-    finally:
-        await connection.close()
+    slug = await first_public_slug(settings.database_url)
     return {
         "slug": slug or "no-public-product",
         "index": f"{settings.meili_index_prefix}products",

@@ -293,3 +293,18 @@ def table(results: list[Result]) -> str:
         )
         lines.append(f"{r.name:<18} {r.rps:>9.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} {r.errors:>6} {ratio:>6}  {versus}")
     return "\n".join(lines)
+
+
+async def first_public_slug(database_url: str) -> str | None:
+    """The slug of a public product (the detail scenarios read it), or None when the catalog is empty."""
+    import asyncpg
+
+    connection = await asyncpg.connect(database_url)
+    try:
+        slug: str | None = await connection.fetchval(
+            "SELECT p.slug FROM product p JOIN seller s ON s.id = p.seller "
+            "WHERE p.status = 'active' AND s.status = 'approved' ORDER BY p.id LIMIT 1"
+        )
+        return slug
+    finally:
+        await connection.close()

@@ -30,14 +30,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from market.core.migrate import migrate
 from market.settings import Settings
-from tests.bench.harness import TARGETS, Config, Scenario, Server, Target, drive, ensure_wrk
+from tests.bench.harness import TARGETS, Config, Scenario, Server, Target, drive, ensure_wrk, first_public_slug
 
 TARGETS["market_login"] = Target("tests.bench.apps:market_bench_app", (("TRUSTED_PROXY_HEADER", "X-Forwarded-For"),))
 PASSWORD = "mia-tay-ninh-ngot-thanh-2026"
@@ -164,14 +163,7 @@ def detail_under(server: Server, config: Config, slug: str, flood: Flood | None)
 
 
 async def public_slug(settings: Settings) -> str:
-    connection = await asyncpg.connect(settings.database_url)
-    try:
-        slug = await connection.fetchval(
-            "SELECT p.slug FROM product p JOIN seller s ON s.id = p.seller "
-            "WHERE p.status = 'active' AND s.status = 'approved' ORDER BY p.id LIMIT 1"
-        )
-    finally:
-        await connection.close()
+    slug = await first_public_slug(settings.database_url)
     if not slug:
         raise SystemExit("no public product: run `deploy/dev run` (or `market seed`) first")
     return str(slug)

@@ -7,7 +7,7 @@ The test runs the app on a Redis of its own (tests/services.py), so stopping it 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
@@ -21,18 +21,9 @@ from market.settings import Settings
 from tests.buyers import buyer_body, csrf, seller_with_products, web_buyer, web_client
 from tests.factories import operator_token
 from tests.http import app_client
-from tests.services import OwnRedis, redis_server_available
+from tests.services import OwnRedis
 
 FAST_MS = 100
-
-
-@pytest.fixture
-def own_redis() -> Iterator[OwnRedis]:
-    redis_server_available()
-    server = OwnRedis()
-    server.start()
-    yield server
-    server.cleanup()
 
 
 @pytest.fixture

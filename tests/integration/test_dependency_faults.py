@@ -6,7 +6,7 @@ Each test starts its own Redis and Meilisearch, so stopping them never disturbs 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import httpx
@@ -16,26 +16,9 @@ from market.app import create_app
 from market.settings import Settings
 from tests.http import app_client
 from tests.probes import PROBES
-from tests.services import OwnMeilisearch, OwnRedis, meili_binary, redis_server_available
+from tests.services import OwnMeilisearch, OwnRedis
 
 FAST_MS = 200
-
-
-@pytest.fixture
-def own_redis() -> Iterator[OwnRedis]:
-    redis_server_available()
-    server = OwnRedis()
-    server.start()
-    yield server
-    server.cleanup()
-
-
-@pytest.fixture
-def own_meili() -> Iterator[OwnMeilisearch]:
-    server = OwnMeilisearch(meili_binary(), master_key="fault-test-master-key-0123456789")
-    server.start()
-    yield server
-    server.cleanup()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ The test starts its own Meilisearch, so stopping it never disturbs the rest of t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 import structlog
@@ -18,15 +18,7 @@ from search.query import parse_query
 from search.service import search_products
 from search.tables import SearchPending
 from tests.search.factories import Catalog
-from tests.services import OwnMeilisearch, meili_binary
-
-
-@pytest.fixture
-def own_meili() -> Iterator[OwnMeilisearch]:
-    server = OwnMeilisearch(meili_binary(), master_key="search-outage-master-key-0123456789")
-    server.start()
-    yield server
-    server.cleanup()
+from tests.services import OwnMeilisearch
 
 
 @pytest.fixture
