@@ -15,17 +15,9 @@ from market.core.db import transaction
 from market.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from market.core.ids import new_id
 from market.core.text import nfc
-from market.geo.service import UNITS_VERSION, province, ward
+from market.geo.service import UNITS_VERSION, place_errors
 
 MAX_ADDRESSES = 20
-
-
-def _unit_errors(province_code: int, ward_code: int) -> list[FieldError]:
-    if province(province_code) is None:
-        return [FieldError("province_code", "unknown_province", "No such province.")]
-    if ward(ward_code, province_code=province_code) is None:
-        return [FieldError("ward_code", "unknown_ward", "No such ward in this province.")]
-    return []
 
 
 def _fields(values: dict[str, Any], current: Address | None) -> dict[Any, Any]:
@@ -46,7 +38,7 @@ def _fields(values: dict[str, Any], current: Address | None) -> dict[Any, Any]:
     if "province_code" in values or "ward_code" in values:
         province_code = values.get("province_code", current.province_code if current else 0)
         ward_code = values.get("ward_code", current.ward_code if current else 0)
-        errors += _unit_errors(province_code, ward_code)
+        errors += place_errors(province_code, ward_code)
         columns.update({Address.province_code: province_code, Address.ward_code: ward_code})
         columns[Address.units_version] = UNITS_VERSION
     if errors:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from market.accounts.schemas import AccountOut, AddressOut
 from market.accounts.tables import Account, Address
 from market.core.schemas import rfc3339
-from market.sellers.mapping import unit_of_province, unit_of_ward
+from market.geo.service import province_out, ward_out
 
 
 def account_out(account: Account) -> AccountOut:
@@ -24,8 +24,8 @@ def address_out(address: Address) -> AddressOut:
         recipient_name=address.recipient_name,
         phone=address.phone,
         street=address.street,
-        ward=unit_of_ward(address.ward_code),
-        province=unit_of_province(address.province_code),
+        ward=ward_out(address.ward_code),
+        province=province_out(address.province_code),
         units_version=address.units_version,
         is_default=address.is_default,
         created_at=rfc3339(address.created_at),

@@ -16,8 +16,8 @@ from market.catalog.schemas import (
 )
 from market.catalog.tables import Category, Certification, Product, Variant
 from market.core.schemas import rfc3339
+from market.geo.service import province_out, ward_out
 from market.inventory.service import Level
-from market.sellers.mapping import unit_of_province, unit_of_ward
 
 
 def _iso(value: date | str | None) -> str:
@@ -70,8 +70,8 @@ def variant_out(variant: dict[str, Any], level: Level | None) -> VariantOut:
 
 def origin_out(province_code: int, ward_code: int | None, farm: str | None) -> OriginOut:
     return OriginOut(
-        province=unit_of_province(province_code),
-        ward=unit_of_ward(ward_code) if ward_code else None,
+        province=province_out(province_code),
+        ward=ward_out(ward_code) if ward_code else None,
         farm=farm,
     )
 

@@ -22,8 +22,9 @@ from market.catalog.mapping import certification_out, origin_out, variant_out
 from market.catalog.schemas import CategoryOut, ProductDetail, ProductSummary
 from market.catalog.tables import Product
 from market.core.errors import NotFound
+from market.geo.service import province_out
 from market.inventory.service import Level
-from market.sellers.mapping import seller_card_of, unit_of_province
+from market.sellers.mapping import seller_card_of
 
 DETAIL_SQL = """
 SELECT json_build_object(
@@ -180,7 +181,7 @@ def _summary(row: dict[str, Any]) -> ProductSummary:
         slug=row["slug"],
         image=row["image"],
         category=row["category"],
-        province=unit_of_province(row["origin_province_code"]),
+        province=province_out(row["origin_province_code"]),
         seller=seller_card_of(row, "seller_"),
         price_min=row["price_min"],
         price_max=row["price_max"],

@@ -8,17 +8,13 @@ from market.catalog.schemas import CertificationIn, OriginIn, VariantIn
 from market.catalog.tables import Variant
 from market.core.errors import FieldError
 from market.core.urls import check_public_https_url
-from market.geo.service import province, ward
+from market.geo.service import place_errors
 
 WEIGHED_UNITS = ("kg", "g")
 
 
 def origin_errors(origin: OriginIn, path: str = "origin") -> list[FieldError]:
-    if province(origin.province_code) is None:
-        return [FieldError(f"{path}.province_code", "unknown_province", "No such province.")]
-    if origin.ward_code is not None and ward(origin.ward_code, province_code=origin.province_code) is None:
-        return [FieldError(f"{path}.ward_code", "unknown_ward", "No such ward in this province.")]
-    return []
+    return place_errors(origin.province_code, origin.ward_code, f"{path}.")
 
 
 async def image_errors(images: list[str], trusted_hosts: tuple[str, ...]) -> list[FieldError]:

@@ -12,6 +12,9 @@ from importlib.metadata import version
 
 from vietnam_provinces import Province, Ward
 
+from market.core.errors import FieldError
+from market.core.schemas import UnitOut
+
 UNITS_VERSION = f"2025-07-01/vietnam-provinces-{version('vietnam-provinces')}"
 
 
@@ -49,3 +52,27 @@ def ward(code: int, *, province_code: int | None = None) -> Unit | None:
 def provinces() -> list[Unit]:
     """Every province, by code."""
     return sorted(_provinces().values(), key=lambda unit: unit.code)
+
+
+def place_errors(province_code: int, ward_code: int | None, prefix: str = "") -> list[FieldError]:
+    """Why a province (and ward, when given) is not a place of the catalog; empty when it is.
+
+    Field names are `{prefix}province_code` and `{prefix}ward_code`, e.g. prefix "pickup_address.".
+    """
+    if province(province_code) is None:
+        return [FieldError(f"{prefix}province_code", "unknown_province", "No such province.")]
+    if ward_code is not None and ward(ward_code, province_code=province_code) is None:
+        return [FieldError(f"{prefix}ward_code", "unknown_ward", "No such ward in this province.")]
+    return []
+
+
+def province_out(code: int) -> UnitOut:
+    """The province as responses show it (its code when unknown to this catalog version)."""
+    found = province(code)
+    return UnitOut(code, found.name if found else str(code))
+
+
+def ward_out(code: int) -> UnitOut:
+    """The ward as responses show it (its code when unknown to this catalog version)."""
+    found = ward(code)
+    return UnitOut(code, found.name if found else str(code))

@@ -4,27 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from market.core.schemas import UnitOut, rfc3339
-from market.geo.service import province, ward
+from market.core.schemas import rfc3339
+from market.geo.service import province_out, ward_out
 from market.sellers.schemas import AddressOut, ApiKeyOut, MemberOut, SellerCard, SellerOut
 from market.sellers.tables import ApiKey, Seller, SellerMember
-
-
-def unit_of_province(code: int) -> UnitOut:
-    found = province(code)
-    return UnitOut(code, found.name if found else str(code))
-
-
-def unit_of_ward(code: int) -> UnitOut:
-    found = ward(code)
-    return UnitOut(code, found.name if found else str(code))
 
 
 def _address(data: dict[str, Any]) -> AddressOut:
     return AddressOut(
         street=data["street"],
-        ward=unit_of_ward(data["ward_code"]),
-        province=unit_of_province(data["province_code"]),
+        ward=ward_out(data["ward_code"]),
+        province=province_out(data["province_code"]),
         contact_name=data["contact_name"],
         phone=data["phone"],
     )
@@ -41,8 +31,8 @@ def seller_out(seller: Seller) -> SellerOut:
         tax_code=seller.tax_code,
         phone=seller.phone,
         email=seller.email,
-        province=unit_of_province(seller.province_code),
-        ward=unit_of_ward(seller.ward_code),
+        province=province_out(seller.province_code),
+        ward=ward_out(seller.ward_code),
         pickup_address=_address(pickup if isinstance(pickup, dict) else _json(pickup)),
         description=seller.description,
         status=seller.status,
@@ -62,8 +52,8 @@ def seller_card_of(row: dict[str, Any], prefix: str = "") -> SellerCard:
         slug=row[f"{prefix}slug"],
         display_name=row[f"{prefix}display_name"],
         kind=row[f"{prefix}kind"],
-        province=unit_of_province(row[f"{prefix}province_code"]),
-        ward=unit_of_ward(row[f"{prefix}ward_code"]),
+        province=province_out(row[f"{prefix}province_code"]),
+        ward=ward_out(row[f"{prefix}ward_code"]),
         description=row[f"{prefix}description"],
     )
 

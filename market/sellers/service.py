@@ -22,7 +22,7 @@ from market.core.ids import new_id
 from market.core.outbox.service import record
 from market.core.security import digest, new_token
 from market.core.text import nfc, slugify
-from market.geo.service import province, ward
+from market.geo.service import place_errors
 from market.sellers.schemas import AddressIn, SellerFields, SellerRegistration, SellerRegistrationOnBehalf
 from market.sellers.tables import ApiKey, Seller, SellerInvitation, SellerMember, SellerStatusChange
 
@@ -38,11 +38,7 @@ EVENTS = {"approve": "seller.approved", "suspend": "seller.suspended", "reinstat
 
 
 def _address_errors(address: AddressIn, path: str) -> list[FieldError]:
-    errors = []
-    if province(address.province_code) is None:
-        errors.append(FieldError(f"{path}.province_code", "unknown_province", "No such province."))
-    elif ward(address.ward_code, province_code=address.province_code) is None:
-        errors.append(FieldError(f"{path}.ward_code", "unknown_ward", "No such ward in this province."))
+    errors = place_errors(address.province_code, address.ward_code, f"{path}.")
     errors.extend(_collect(lambda: normalise_phone(address.phone, f"{path}.phone")))
     return errors
 
@@ -63,10 +59,7 @@ def _seller_errors(data: SellerFields) -> list[FieldError]:
         errors.append(FieldError("tax_code", "required", "Cooperatives and enterprises need a tax code."))
     if data.tax_code and not _TAX_CODE.match(data.tax_code):
         errors.append(FieldError("tax_code", "invalid_tax_code", "10 digits, or 10 digits and -3 digits."))
-    if province(data.province_code) is None:
-        errors.append(FieldError("province_code", "unknown_province", "No such province."))
-    elif ward(data.ward_code, province_code=data.province_code) is None:
-        errors.append(FieldError("ward_code", "unknown_ward", "No such ward in this province."))
+    errors += place_errors(data.province_code, data.ward_code)
     return errors + _address_errors(data.pickup_address, "pickup_address")
 
 
