@@ -128,6 +128,21 @@ _POSTGRES_UNAVAILABLE = (
 )
 
 
+def _unique_violation(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """Two requests raced for the same unique value (a SKU, a slug, an identifier): the loser gets a 409.
+
+    Services check uniqueness first and answer with a precise code; this is the database's last word when two
+    requests pass that check at the same moment, so a race is never a 500.
+    """
+    log.info("unique_violation", constraint=getattr(exc, "constraint_name", None))
+    return problem(
+        request,
+        status=409,
+        code="already_exists",
+        detail="Something with the same unique value was just created; check and retry.",
+    )
+
+
 def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     if isinstance(exc, _POSTGRES_UNAVAILABLE):
         response: Response[dict[str, Any]] = _dependency_down("postgres")(request, exc)
@@ -161,6 +176,7 @@ def _field_dict(error: FieldError) -> dict[str, str]:
 
 exception_handlers: ExceptionHandlersMap = {
     DomainError: _domain_error,
+    asyncpg.UniqueViolationError: _unique_violation,
     HTTPException: _http_error,
     redis.exceptions.ConnectionError: _dependency_down("redis"),
     redis.exceptions.TimeoutError: _dependency_down("redis"),

@@ -280,3 +280,14 @@ async def test_product_detail_is_served_from_postgres_while_redis_is_down(
         assert detail.status_code == 200, detail.text
         assert detail.json()["variants"][0]["price"] == 65000
         assert (await cut_off.get("/api/v1/products")).status_code == 200
+
+
+async def test_two_creates_racing_for_one_sku_never_answer_500(client: httpx.AsyncClient, seller: dict) -> None:
+    body = product_body()
+    responses = await asyncio.gather(
+        *(client.post("/seller/v1/products", json=body, headers=bearer(seller["key"])) for _ in range(10))
+    )
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses.count(201) == 1, statuses
+    assert set(statuses) <= {201, 409, 422}, statuses
+    assert await Variant.count() == 2
