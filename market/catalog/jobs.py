@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from market.catalog.events import PRODUCT_EVENTS, SELLER_EVENTS
+from market.catalog.storefront import detail_cache_key
 from market.catalog.tables import Product
 from market.core.events import Event, registry
 from market.core.resources import current
 
 
 async def _drop(slugs: list[str]) -> None:
-    from market.catalog.storefront import detail_cache_key
-
     resources = current()
     if slugs:
         prefix = resources.settings.redis_key_prefix
