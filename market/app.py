@@ -22,10 +22,12 @@ from market.accounts.csrf import csrf_middleware
 from market.accounts.sessions import SESSION_STORE, BuyerSessionStore, session_config
 from market.cart.api import CartController
 from market.catalog.api import AdminCatalogController, SellerCatalogController, StorefrontCatalogController
+from market.checkout.api import CheckoutController
 from market.core.observability import RequestContextMiddleware, access_lines, configure_logging
 from market.core.problems import exception_handlers
 from market.core.resources import Resources
 from market.health.api import HealthController
+from market.orders.api import AdminOrderController, BuyerOrderController, SellerOrderController
 from market.sellers.api import (
     AdminSellerController,
     PublicSellerController,
@@ -66,7 +68,14 @@ def _buyer_router(settings: Settings) -> Router:
     apply here only, so the catalog's hot reads pay for neither and keep working when Redis is down."""
     return Router(
         path="/api/v1",
-        route_handlers=[AccountController, SessionController, MeController, CartController],
+        route_handlers=[
+            AccountController,
+            SessionController,
+            MeController,
+            CartController,
+            CheckoutController,
+            BuyerOrderController,
+        ],
         middleware=[csrf_middleware(settings.secret_key), session_config(settings.session_ttl_s).middleware],
     )
 
@@ -103,6 +112,8 @@ def create_app(
         SellerCatalogController,
         AdminCatalogController,
         StorefrontCatalogController,
+        SellerOrderController,
+        AdminOrderController,
         SearchController,
         _buyer_router(settings),
     ]

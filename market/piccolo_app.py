@@ -8,9 +8,11 @@ from piccolo.conf.apps import AppConfig
 
 from market.accounts.tables import Account, Address
 from market.catalog.tables import Category, Certification, Product, Variant
+from market.core.idempotency.tables import IdempotencyKey
 from market.core.outbox.tables import EventReceipt, OutboxEvent
 from market.inventory.tables import StockLevel
 from market.operators.tables import Operator
+from market.orders.tables import Order, OrderLine, SellerOrder, SellerOrderTransition
 from market.sellers.tables import ApiKey, Seller, SellerInvitation, SellerMember, SellerStatusChange
 from search.tables import SearchPending
 
@@ -34,6 +36,11 @@ APP_CONFIG = AppConfig(
         Variant,
         StockLevel,
         SearchPending,
+        IdempotencyKey,
+        Order,
+        SellerOrder,
+        OrderLine,
+        SellerOrderTransition,
     ],
     migration_dependencies=[],
     commands=[],

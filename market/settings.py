@@ -60,6 +60,7 @@ class Settings:
     trusted_proxy_header: str | None = None
     auth_attempts_per_address: int = 20
     auth_failures_per_account: int = 10
+    reservation_ttl_s: int = 1800
 
     @property
     def queue_name(self) -> str:
@@ -105,6 +106,7 @@ class Settings:
             trusted_proxy_header=reader.header_name("TRUSTED_PROXY_HEADER"),
             auth_attempts_per_address=reader.integer("AUTH_ATTEMPTS_PER_ADDRESS", 20, low=1, high=100_000),
             auth_failures_per_account=reader.integer("AUTH_FAILURES_PER_ACCOUNT", 10, low=1, high=10_000),
+            reservation_ttl_s=reader.integer("RESERVATION_TTL_S", 1800, low=1, high=7 * 86_400),
         )
         if env == "production" and not settings.meili_master_key:
             reader.problems.append(("MEILI_MASTER_KEY", "required when MARKET_ENV=production"))

@@ -23,6 +23,7 @@ from market.core.loops import PollingLoop
 from market.core.outbox.delivery import deliver
 from market.core.outbox.relay import DELIVER_JOB, JobQueue, relay_once
 from market.core.resources import Resources, current
+from market.orders.jobs import purge_idempotency_keys, release_expired_reservations
 from market.settings import Settings
 from search import indexer
 from search.index import index_uid
@@ -109,7 +110,11 @@ def build_worker(
     return Worker(
         queue,
         functions=[(DELIVER_JOB, deliver_event)],
-        cron_jobs=[CronJob(mark_expired_certifications, cron="7 * * * *")],
+        cron_jobs=[
+            CronJob(mark_expired_certifications, cron="7 * * * *"),
+            CronJob(release_expired_reservations, cron="* * * * *"),
+            CronJob(purge_idempotency_keys, cron="17 * * * *"),
+        ],
         concurrency=settings.worker_concurrency,
         startup=startup,
         shutdown=shutdown,

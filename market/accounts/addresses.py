@@ -131,3 +131,24 @@ async def delete_address(account_id: str, address_id: str) -> None:
             )
             if oldest:
                 await Address.update({Address.is_default: True}).where(Address.id == oldest["id"]).run()
+
+
+def address_snapshot(values: dict[str, Any], field_prefix: str = "") -> dict[str, Any]:
+    """A validated, normalised shipping address to copy onto an order (not saved in any book); raises
+    ValidationFailed naming each field at fault under `field_prefix`."""
+    missing = [name for name in ADDRESS_FIELDS if values.get(name) in (None, "")]
+    if missing:
+        raise ValidationFailed([FieldError(f"{field_prefix}{name}", "required", "Required.") for name in missing])
+    try:
+        columns = _fields(values, None)
+    except ValidationFailed as exc:
+        raise ValidationFailed([FieldError(f"{field_prefix}{e.field}", e.code, e.message) for e in exc.errors]) from exc
+    return {column._meta.name: value for column, value in columns.items()}
+
+
+def snapshot_of(address: Address) -> dict[str, Any]:
+    """An address-book entry as an order's shipping address."""
+    return {name: getattr(address, name) for name in (*ADDRESS_FIELDS, "units_version")}
+
+
+ADDRESS_FIELDS = ("recipient_name", "phone", "street", "ward_code", "province_code")

@@ -63,6 +63,7 @@ class SaleVariant:
     product_slug: str
     image: str | None
     seller: SellerCard
+    pickup_province_code: int
     level: Level
     on_sale: bool  # variant active, product active, seller approved
 
@@ -73,6 +74,7 @@ SELECT v.id, v.sku, v.unit, v.unit_size, v.price, v.weight_g, v.catch_weight, v.
        p.id AS product_id, p.name AS product_name, p.slug AS product_slug, p.images->>0 AS image,
        s.id AS seller_id, s.slug AS seller_slug, s.display_name AS seller_display_name, s.kind AS seller_kind,
        s.province_code AS seller_province_code, s.ward_code AS seller_ward_code, s.description AS seller_description,
+       (s.pickup_address->>'province_code')::int AS pickup_province_code,
        coalesce(sl.on_hand, 0) AS on_hand, coalesce(sl.reserved, 0) AS reserved, sl.preorder_capacity,
        coalesce(sl.preorder_reserved, 0) AS preorder_reserved,
        (v.status = 'active' AND p.status = 'active' AND s.status = 'approved') AS on_sale
@@ -112,6 +114,7 @@ def _sale_variant(row: dict[str, Any]) -> SaleVariant:
         product_slug=row["product_slug"],
         image=row["image"],
         seller=seller_card_of(row, "seller_"),
+        pickup_province_code=row["pickup_province_code"] or row["seller_province_code"],
         level=Level(row["on_hand"], row["reserved"], row["preorder_capacity"], row["preorder_reserved"]),
         on_sale=bool(row["on_sale"]),
     )

@@ -24,3 +24,20 @@ def transaction() -> Any:
 def in_transaction() -> bool:
     """True inside `transaction()`."""
     return bool(engine().transaction_exists())
+
+
+async def fetch(sql: str, *args: Any) -> list[Any]:
+    """Run one SQL statement (asyncpg `$1` placeholders) on the current transaction's connection, else on a pooled
+    one, and return its rows (asyncpg Records). For the hot paths: one round trip, none of the ORM's work."""
+    db = engine()
+    current = db.current_transaction.get()
+    if current is not None:
+        return list(await current.connection.fetch(sql, *args))
+    if db.pool is None:
+        connection = await db.get_new_connection()
+        try:
+            return list(await connection.fetch(sql, *args))
+        finally:
+            await connection.close()
+    async with db.pool.acquire() as connection:
+        return list(await connection.fetch(sql, *args))

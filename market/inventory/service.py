@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from market.core.db import fetch
 from market.core.errors import Conflict
 from market.inventory.tables import StockLevel
 
@@ -55,3 +56,75 @@ async def levels(variant_ids: list[str]) -> dict[str, Level]:
         row["variant_id"]: Level(row["on_hand"], row["reserved"], row["preorder_capacity"], row["preorder_reserved"])
         for row in rows
     }
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Units of one variant an order holds: reserved from stock on hand, or from a pre-order capacity."""
+
+    variant_id: str
+    quantity: int
+    preorder: bool = False
+
+
+# Rows are locked in variant id order first (the MATERIALIZED CTE), so that two checkouts sharing variants never
+# wait on each other in a cycle; the UPDATE's condition is then re-checked on the latest row versions.
+RESERVE_SQL = """
+WITH wanted AS (SELECT * FROM unnest($1::varchar[], $2::int[]) AS w(variant_id, quantity)),
+locked AS MATERIALIZED (
+    SELECT variant_id FROM stock_level WHERE variant_id = ANY($1::varchar[]) ORDER BY variant_id FOR UPDATE
+)
+UPDATE stock_level s SET
+    reserved = s.reserved + CASE WHEN s.preorder_capacity IS NULL THEN w.quantity ELSE 0 END,
+    preorder_reserved = s.preorder_reserved + CASE WHEN s.preorder_capacity IS NULL THEN 0 ELSE w.quantity END,
+    updated_at = now()
+FROM wanted w
+WHERE s.variant_id = w.variant_id AND s.variant_id IN (SELECT variant_id FROM locked)
+  AND CASE WHEN s.preorder_capacity IS NULL THEN s.on_hand - s.reserved
+           ELSE s.preorder_capacity - s.preorder_reserved END >= w.quantity
+RETURNING s.variant_id, s.preorder_capacity IS NOT NULL AS preorder
+"""
+
+RELEASE_SQL = """
+WITH wanted AS (
+    SELECT variant_id, sum(quantity)::int AS quantity, preorder
+    FROM unnest($1::varchar[], $2::int[], $3::bool[]) AS w(variant_id, quantity, preorder)
+    GROUP BY variant_id, preorder
+),
+locked AS MATERIALIZED (
+    SELECT variant_id FROM stock_level WHERE variant_id = ANY($1::varchar[]) ORDER BY variant_id FOR UPDATE
+)
+UPDATE stock_level s SET
+    reserved = s.reserved - CASE WHEN w.preorder THEN 0 ELSE w.quantity END,
+    preorder_reserved = s.preorder_reserved - CASE WHEN w.preorder THEN w.quantity ELSE 0 END,
+    updated_at = now()
+FROM wanted w
+WHERE s.variant_id = w.variant_id AND s.variant_id IN (SELECT variant_id FROM locked)
+RETURNING s.variant_id
+"""
+
+
+async def reserve(wanted: dict[str, int]) -> dict[str, bool] | None:
+    """Reserve every quantity or none, in one statement: stock on hand for ordinary variants, the harvest window's
+    capacity for pre-order ones. Must run inside the caller's transaction, which rolls back on a shortage.
+
+    Returns:
+        Whether each variant was reserved against a pre-order capacity, or None when any variant is short (then
+        some rows may have been reserved: the caller must roll its transaction back).
+    """
+    ids = sorted(wanted)
+    rows = await fetch(RESERVE_SQL, ids, [wanted[variant_id] for variant_id in ids])
+    if len(rows) != len(ids):
+        return None
+    return {row["variant_id"]: row["preorder"] for row in rows}
+
+
+async def release(holds: list[Hold]) -> None:
+    """Give held units back (a cancelled or expired order), inside the caller's transaction."""
+    if holds:
+        await fetch(
+            RELEASE_SQL,
+            [hold.variant_id for hold in holds],
+            [hold.quantity for hold in holds],
+            [hold.preorder for hold in holds],
+        )

@@ -1,0 +1,97 @@
+"""`POST /api/v1/checkout`: the buyer's cart (session) or a guest's (`Cart-Token`) becomes an order."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, post
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import HeaderParameter
+
+from market.accounts.addresses import address_snapshot, get_address, snapshot_of
+from market.accounts.service import normalise_email, normalise_phone
+from market.accounts.sessions import current_buyer
+from market.cart.api import CartToken, cart_store
+from market.cart.service import customer_cart, guest_cart
+from market.checkout import service
+from market.checkout.schemas import CheckoutIn
+from market.core.deps import ResourcesDep
+from market.core.errors import FieldError, NotAuthenticated, ValidationFailed, field_error
+from market.core.idempotency import service as idempotency
+from market.core.resources import Resources
+from market.orders.schemas import OrderOut
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    HeaderParameter(
+        name=idempotency.HEADER,
+        required=False,
+        description="Required: a unique key per checkout attempt (at most 255 characters); kept 24 hours.",
+    ),
+]
+
+
+def _buyer(request: Request[Any, Any, Any], resources: Resources, token: str | None) -> service.Buyer:
+    secret = resources.settings.secret_key
+    signed_in = current_buyer(request)
+    if signed_in is not None:
+        cart = customer_cart(secret, signed_in.account_id)
+        return service.Buyer(signed_in.account_id, signed_in.account_id, cart, f"customer:{signed_in.account_id}")
+    if token:
+        cart = guest_cart(secret, token)
+        return service.Buyer(f"guest:{cart.id}", None, cart, "guest")
+    raise NotAuthenticated("Sign in, or send the Cart-Token of a guest cart.")
+
+
+async def _request(data: CheckoutIn, buyer: service.Buyer) -> service.Request:
+    """The validated shipping address and contact."""
+    if data.shipping_address_id is not None and data.shipping_address is not None:
+        raise field_error("shipping_address_id", "one_address", "Give shipping_address_id or shipping_address.")
+    if data.shipping_address_id is not None:
+        if buyer.account_id is None:
+            raise field_error("shipping_address_id", "sign_in_required", "Guests give the shipping_address itself.")
+        address = snapshot_of(await get_address(buyer.account_id, data.shipping_address_id))
+    elif data.shipping_address is not None:
+        address = address_snapshot(msgspec.structs.asdict(data.shipping_address), "shipping_address.")
+    else:
+        raise field_error("shipping_address", "required", "Give shipping_address_id or shipping_address.")
+    if buyer.account_id is None and (data.contact is None or not data.contact.email):
+        raise ValidationFailed([FieldError("contact.email", "required", "A guest gives an email and a phone.")])
+    phone, email = address["phone"], None
+    if data.contact is not None:
+        phone = normalise_phone(data.contact.phone, "contact.phone")
+        email = normalise_email(data.contact.email, "contact.email") if data.contact.email else None
+    return service.Request(address, data.payment_method, phone, email)
+
+
+class CheckoutController(Controller):
+    path = "/checkout"
+    tags = ["storefront: checkout"]
+
+    @post(
+        "/",
+        operation_id="checkout",
+        status_code=201,
+        responses={201: ResponseSpec(OrderOut, description="The order (or the first response, replayed).")},
+    )
+    async def checkout(
+        self,
+        data: CheckoutIn,
+        request: Request[Any, Any, Any],
+        resources: ResourcesDep,
+        cart_token: CartToken,
+        idempotency_key: IdempotencyKeyHeader,
+    ) -> Response[bytes]:
+        """Place an order from the cart: stock reserved, one seller order per seller; needs an Idempotency-Key."""
+        key = idempotency.checked_key(idempotency_key)
+        buyer = _buyer(request, resources, cart_token)
+        wanted = await _request(data, buyer)
+        fingerprint = idempotency.fingerprint(b"POST /api/v1/checkout", msgspec.json.encode(data, order="sorted"))
+        placed = await service.place_order(
+            cart_store(resources), buyer, wanted, key, fingerprint, resources.settings.reservation_ttl_s
+        )
+        headers = {"Idempotent-Replayed": "true"} if placed.replayed else {}
+        if placed.order_id:
+            headers["Location"] = f"/api/v1/orders/{placed.order_id}"
+        return Response(placed.body, status_code=placed.status, media_type="application/json", headers=headers)

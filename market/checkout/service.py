@@ -1,0 +1,285 @@
+"""Placing an order from a cart, idempotently, in one transaction.
+
+Before the transaction: claim the Idempotency-Key, read the cart (Redis) and re-price every line from the database.
+In the transaction (no call to any other system): reserve every line's stock in one conditional statement that
+locks rows in variant order, then write the order, its seller orders, lines, history, outbox events and the
+idempotency recovery point in one more statement. After it: start the payment through its gateway, store the
+response for replays and empty the cart. Four statements reach PostgreSQL on a cash-on-delivery checkout besides
+BEGIN and COMMIT; a crash anywhere leaves either the whole order with its reservations or nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import msgspec
+import structlog
+
+from market.cart.store import CartRef, CartStore
+from market.catalog.reads import SaleVariant, sale_variants
+from market.core.db import fetch, transaction
+from market.core.errors import Conflict, FieldError, ValidationFailed
+from market.core.idempotency import service as idempotency
+from market.core.ids import new_id
+from market.inventory import service as inventory
+from market.orders.mapping import Row, order_out
+from market.orders.reads import get_order
+from market.payments.gateway import PaymentGateway, PaymentRequest, PaymentStart, gateway_for
+from market.shipping.rates import quote
+
+log = structlog.get_logger(__name__)
+CREATED = 201
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """Who checks out: a customer (`account_id`) or a guest (by cart); `scope` scopes idempotency keys."""
+
+    scope: str
+    account_id: str | None
+    cart: CartRef
+    actor: str
+
+
+@dataclass(frozen=True)
+class Request:
+    address: dict[str, Any]
+    payment_method: str
+    phone: str
+    email: str | None
+
+
+@dataclass(frozen=True)
+class Placed:
+    """The response: a new order (201), or the first response replayed."""
+
+    status: int
+    body: bytes
+    order_id: str | None
+    replayed: bool = False
+
+
+@dataclass
+class Draft:
+    """The rows one checkout writes, built before its transaction."""
+
+    order: Row
+    seller_orders: list[Row] = field(default_factory=list)
+    lines: list[Row] = field(default_factory=list)
+    history: list[Row] = field(default_factory=list)
+    wanted: dict[str, int] = field(default_factory=dict)
+
+
+async def place_order(
+    store: CartStore, buyer: Buyer, request: Request, key: str, request_hash: str, reservation_ttl_s: int
+) -> Placed:
+    """Check out the buyer's cart (see the module docstring).
+
+    Raises:
+        DomainError: `cart_empty`, `variant_unavailable`, `preorder_not_open`, `out_of_stock` (409, with the
+            variants at fault), field errors (422), or the idempotency errors of `market.core.idempotency`.
+    """
+    gateway = gateway_for(request.payment_method)
+    claimed = await idempotency.claim(buyer.scope, key, request_hash)
+    if isinstance(claimed, idempotency.Replay):
+        return Placed(claimed.status, claimed.body.encode(), None, replayed=True)
+    if claimed.resource_id is not None:  # an earlier attempt committed the order, then died before answering
+        return await _answer(claimed, claimed.resource_id, buyer, store, gateway)
+    try:
+        draft = await _draft(store, buyer, request, gateway, reservation_ttl_s)
+        cod_body = _body(draft, PaymentStart("cash_on_delivery")) if gateway.confirms_at_checkout else None
+        async with transaction():
+            held = await inventory.reserve(draft.wanted)
+            if held is None:
+                raise _Short()
+            for line in draft.lines:
+                line["preorder"] = held[line["variant_id"]]
+            await fetch(INSERT_SQL, *_insert_args(draft, claimed, cod_body))
+    except _Short:
+        await idempotency.release(claimed)
+        raise await _out_of_stock(draft.wanted) from None
+    except BaseException:
+        with contextlib.suppress(Exception):  # nothing was created: let the client retry with the same key
+            await idempotency.release(claimed)
+        raise
+    order_id = draft.order["id"]
+    if cod_body is not None:
+        await _empty_cart(store, buyer.cart)
+        return Placed(CREATED, cod_body, order_id)
+    return await _answer(claimed, order_id, buyer, store, gateway)
+
+
+async def _answer(
+    claimed: idempotency.Claim, order_id: str, buyer: Buyer, store: CartStore, gateway: PaymentGateway
+) -> Placed:
+    """After the commit: start the payment, store the response for replays, empty the cart."""
+    try:
+        order = await get_order(order_id)
+        start = await gateway.start(PaymentRequest(order.id, order.total, order.currency, order.email, order.phone))
+        body = msgspec.json.encode(msgspec.structs.replace(order, payment=_with_start(order.payment, start)))
+        await idempotency.finish(claimed, CREATED, body.decode())
+    except BaseException:
+        with contextlib.suppress(Exception):  # a retry with the same key resumes here at once
+            await idempotency.unlock(claimed)
+        raise
+    await _empty_cart(store, buyer.cart)
+    return Placed(CREATED, body, order_id)
+
+
+def _with_start(payment: Any, start: PaymentStart) -> Any:
+    return msgspec.structs.replace(
+        payment, client_secret=start.client_secret, publishable_key=start.publishable_key, next_action=start.status
+    )
+
+
+async def _empty_cart(store: CartStore, cart: CartRef) -> None:
+    try:
+        await store.drop(cart)
+    except Exception:  # the order stands; a cart left behind only shows the buyer what they bought
+        log.warning("cart_not_emptied", cart_id=cart.id, exc_info=True)
+
+
+class _Short(Exception):
+    """Some line's stock ran out between the read and the reservation."""
+
+
+async def _out_of_stock(wanted: dict[str, int]) -> Conflict:
+    levels = await inventory.levels(list(wanted))
+    short = [
+        {"variant_id": variant_id, "requested": quantity, "available": levels[variant_id].available}
+        for variant_id, quantity in sorted(wanted.items())
+        if variant_id not in levels or levels[variant_id].available < quantity
+    ]
+    return Conflict("Some items are no longer in stock in the quantity asked.", code="out_of_stock", variants=short)
+
+
+def _check_lines(lines: list[Any], variants: dict[str, SaleVariant]) -> None:
+    """Every variant on sale, pre-orders open, quantities within each variant's bounds."""
+    unavailable = [line.variant_id for line in lines if line.variant_id not in variants
+                   or not variants[line.variant_id].on_sale]  # fmt: skip
+    if unavailable:
+        raise Conflict("Some items are no longer on sale.", code="variant_unavailable", variants=unavailable)
+    today = date.today()
+    not_open = [line.variant_id for line in lines if (opens := variants[line.variant_id].preorder_opens_on)
+                and opens > today]  # fmt: skip
+    if not_open:
+        raise Conflict("Pre-orders have not opened yet for some items.", code="preorder_not_open", variants=not_open)
+    errors: list[FieldError] = []
+    for index, line in enumerate(lines):
+        variant = variants[line.variant_id]
+        if line.quantity < variant.min_per_order:
+            errors.append(FieldError(f"lines[{index}].quantity", "below_minimum",
+                                     f"At least {variant.min_per_order} per order."))  # fmt: skip
+        elif variant.max_per_order is not None and line.quantity > variant.max_per_order:
+            errors.append(FieldError(f"lines[{index}].quantity", "above_maximum",
+                                     f"At most {variant.max_per_order} per order."))  # fmt: skip
+    if errors:
+        raise ValidationFailed(errors, detail="Some cart lines are outside their variant's limits.")
+
+
+async def _draft(
+    store: CartStore, buyer: Buyer, request: Request, gateway: PaymentGateway, reservation_ttl_s: int
+) -> Draft:
+    """Read the cart, re-price it from the database and build every row the order needs."""
+    lines = await store.lines(buyer.cart)
+    if not lines:
+        raise Conflict("The cart is empty.", code="cart_empty")
+    variants = await sale_variants([line.variant_id for line in lines])
+    _check_lines(lines, variants)
+    now = datetime.now(UTC)
+    cod = gateway.confirms_at_checkout
+    destination = request.address["province_code"]
+    draft = Draft(order={"id": new_id("ord")})
+    groups: dict[str, list[tuple[Any, SaleVariant]]] = {}
+    for line in lines:
+        variant = variants[line.variant_id]
+        groups.setdefault(variant.seller.id, []).append((line, variant))
+        draft.wanted[variant.id] = line.quantity
+    for seller_id, items in groups.items():
+        seller_order_id = new_id("sor")
+        subtotal = sum(variant.price * line.quantity for line, variant in items)
+        weight = sum(variant.weight_g * line.quantity for line, variant in items)
+        shipping = quote(weight, items[0][1].pickup_province_code, destination)
+        status = "confirmed" if cod else "pending_payment"
+        draft.seller_orders.append({
+            "id": seller_order_id, "order_id": draft.order["id"], "seller": seller_id, "status": status,
+            "payment_method": request.payment_method, "subtotal": subtotal, "final_subtotal": None,
+            "shipping_fee": shipping.fee, "shipping_zone": shipping.zone, "total": subtotal + shipping.fee,
+            "cod_amount": subtotal + shipping.fee if cod else 0, "weight_g": weight,
+            "origin_province_code": items[0][1].pickup_province_code, "destination_province_code": destination,
+            "status_reason": None, "version": 1, "created_at": now, "updated_at": now,
+        })  # fmt: skip
+        draft.history.append({"seller_order": seller_order_id, "from_status": None, "to_status": status,
+                              "actor": buyer.actor, "reason": "checkout", "at": now})  # fmt: skip
+        for position, (line, variant) in enumerate(items):
+            draft.lines.append({
+                "id": new_id("oln"), "seller_order": seller_order_id, "position": position,
+                "variant_id": variant.id, "product_id": variant.product_id, "sku": variant.sku,
+                "product_name": variant.product_name, "unit": variant.unit, "unit_size": variant.unit_size,
+                "unit_price": variant.price, "quantity": line.quantity, "weight_g": variant.weight_g,
+                "line_total": variant.price * line.quantity, "catch_weight": variant.catch_weight,
+                "tolerance_percent": variant.tolerance_percent, "preorder": variant.level.preorder_capacity is not None,
+                "packed_weight_g": None, "final_total": None,
+            })  # fmt: skip
+    draft.seller_orders.sort(key=lambda seller_order: seller_order["id"])  # as reads list them
+    subtotal = sum(so["subtotal"] for so in draft.seller_orders)
+    shipping_fee = sum(so["shipping_fee"] for so in draft.seller_orders)
+    draft.order.update({
+        "account_id": buyer.account_id, "guest_cart_id": None if buyer.account_id else buyer.cart.id,
+        "email": request.email, "phone": request.phone, "shipping_address": request.address,
+        "payment_method": request.payment_method, "payment_status": "cod_pending" if cod else "pending",
+        "currency": "VND", "subtotal": subtotal, "shipping_fee": shipping_fee, "total": subtotal + shipping_fee,
+        "paid_amount": 0, "reserved_until": None if cod else now + timedelta(seconds=reservation_ttl_s),
+        "created_at": now, "updated_at": now,
+    })  # fmt: skip
+    return draft
+
+
+def _body(draft: Draft, start: PaymentStart) -> bytes:
+    return msgspec.json.encode(order_out(draft.order, draft.seller_orders, draft.lines, draft.history, start))
+
+
+INSERT_SQL = """
+WITH o AS (INSERT INTO orders SELECT * FROM jsonb_populate_record(NULL::orders, $1::jsonb)),
+so AS (INSERT INTO seller_order SELECT * FROM jsonb_populate_recordset(NULL::seller_order, $2::jsonb)),
+ln AS (INSERT INTO order_line SELECT * FROM jsonb_populate_recordset(NULL::order_line, $3::jsonb)),
+tr AS (
+    INSERT INTO seller_order_transition (seller_order, from_status, to_status, actor, reason, at)
+    SELECT * FROM jsonb_to_recordset($4::jsonb)
+        AS t(seller_order varchar, from_status varchar, to_status varchar, actor varchar, reason text, at timestamptz)
+),
+ev AS (
+    INSERT INTO outbox_event (event_id, type, payload, occurred_at, publish_count)
+    SELECT event_id, type, payload, now(), 0 FROM jsonb_to_recordset($5::jsonb) AS e(event_id varchar, type varchar,
+                                                                                     payload jsonb)
+)
+UPDATE idempotency_key SET resource_id = $6, response_status = $7, response_body = $8,
+       locked_until = CASE WHEN $7::int IS NULL THEN locked_until END
+WHERE scope_key = $9
+"""
+
+
+def _insert_args(draft: Draft, claimed: idempotency.Claim, body: bytes | None) -> list[Any]:
+    order_id = draft.order["id"]
+    events = [
+        {"event_id": new_id("evt"), "type": "order.created", "payload": {
+            "order_id": order_id, "payment_method": draft.order["payment_method"],
+            "seller_order_ids": [so["id"] for so in draft.seller_orders]}},
+        {"event_id": new_id("evt"), "type": "stock.updated",
+         "payload": {"product_ids": sorted({line["product_id"] for line in draft.lines})}},
+    ]  # fmt: skip
+    encode = msgspec.json.encode
+    return [
+        encode(draft.order).decode(),
+        encode(draft.seller_orders).decode(),
+        encode(draft.lines).decode(),
+        encode(draft.history).decode(),
+        encode(events).decode(),
+        order_id,
+        CREATED if body is not None else None,
+        body.decode() if body is not None else None,
+        claimed.scope_key,
+    ]

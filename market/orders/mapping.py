@@ -1,0 +1,123 @@
+"""Order rows (dicts keyed by column, as read from the database or as checkout is about to write them) to their
+API representations: one mapping for both, so a checkout's answer and a later read agree."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from market.core.schemas import rfc3339
+from market.geo.service import province_out, ward_out
+from market.orders.schemas import (
+    AddressOut,
+    CatchWeightOut,
+    OrderLineOut,
+    OrderOut,
+    PaymentOut,
+    SellerOrderOut,
+    TransitionOut,
+)
+from market.orders.states import order_status
+from market.payments.gateway import PaymentStart
+
+Row = dict[str, Any]
+
+
+def address_out(address: Row) -> AddressOut:
+    return AddressOut(
+        recipient_name=address["recipient_name"],
+        phone=address["phone"],
+        street=address["street"],
+        ward=ward_out(address["ward_code"]),
+        province=province_out(address["province_code"]),
+    )
+
+
+def line_out(line: Row) -> OrderLineOut:
+    catch_weight = None
+    if line["catch_weight"]:
+        catch_weight = CatchWeightOut(line["tolerance_percent"] or 0, line["packed_weight_g"], line["final_total"])
+    return OrderLineOut(
+        id=line["id"],
+        variant_id=line["variant_id"],
+        product_id=line["product_id"],
+        sku=line["sku"],
+        product_name=line["product_name"],
+        unit=line["unit"],
+        unit_size=line["unit_size"],
+        unit_price=line["unit_price"],
+        quantity=line["quantity"],
+        weight_g=line["weight_g"],
+        line_total=line["line_total"],
+        preorder=line["preorder"],
+        catch_weight=catch_weight,
+    )
+
+
+def transition_out(transition: Row) -> TransitionOut:
+    return TransitionOut(
+        transition["from_status"], transition["to_status"], transition["actor"], transition["reason"],
+        rfc3339(transition["at"]),
+    )  # fmt: skip
+
+
+def seller_order_out(seller_order: Row, lines: list[Row], history: list[Row], address: Row) -> SellerOrderOut:
+    return SellerOrderOut(
+        id=seller_order["id"],
+        order_id=seller_order["order_id"],
+        seller_id=seller_order["seller"],
+        status=seller_order["status"],
+        payment_method=seller_order["payment_method"],
+        currency="VND",
+        subtotal=seller_order["subtotal"],
+        final_subtotal=seller_order["final_subtotal"],
+        shipping_fee=seller_order["shipping_fee"],
+        shipping_zone=seller_order["shipping_zone"],
+        total=seller_order["total"],
+        cod_amount=seller_order["cod_amount"],
+        weight_g=seller_order["weight_g"],
+        lines=[line_out(line) for line in sorted(lines, key=lambda line: line["position"])],
+        history=[transition_out(transition) for transition in history],
+        shipping_address=address_out(address),
+        created_at=rfc3339(seller_order["created_at"]),
+        updated_at=rfc3339(seller_order["updated_at"]),
+    )
+
+
+def by_seller_order(rows: list[Row]) -> dict[str, list[Row]]:
+    grouped: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        grouped[row["seller_order"]].append(row)
+    return grouped
+
+
+def order_out(
+    order: Row, seller_orders: list[Row], lines: list[Row], history: list[Row], start: PaymentStart | None = None
+) -> OrderOut:
+    """The buyer's view of an order; `start` adds what the client does next to pay (at checkout)."""
+    lines_of, history_of = by_seller_order(lines), by_seller_order(history)
+    address = order["shipping_address"]
+    payment = PaymentOut(
+        method=order["payment_method"],
+        status=order["payment_status"],
+        amount=order["total"],
+        paid_amount=order["paid_amount"],
+        client_secret=start.client_secret if start else None,
+        publishable_key=start.publishable_key if start else None,
+        next_action=start.status if start else None,
+    )
+    return OrderOut(
+        id=order["id"],
+        status=order_status([seller_order["status"] for seller_order in seller_orders]),
+        currency=order["currency"],
+        subtotal=order["subtotal"],
+        shipping_fee=order["shipping_fee"],
+        total=order["total"],
+        payment=payment,
+        email=order["email"],
+        phone=order["phone"],
+        shipping_address=address_out(address),
+        seller_orders=[seller_order_out(so, lines_of[so["id"]], history_of[so["id"]], address) for so in seller_orders],
+        reserved_until=rfc3339(order["reserved_until"]),
+        created_at=rfc3339(order["created_at"]),
+    )

@@ -1,0 +1,268 @@
+"""The seller order's lifecycle: every move is a conditional update along `states.TRANSITIONS`, recorded with who,
+when and why, in the same transaction as its stock and its outbox events.
+
+An illegal move answers 409 `illegal_transition` with the current status; a seller order that is not the caller's
+is a 404. Cancelling releases the reserved stock exactly once, because only the update that actually moves the
+status out of a reserving state goes on to release it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from market.core.db import fetch, transaction
+from market.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from market.core.outbox.service import record
+from market.inventory import service as inventory
+from market.orders.states import BEFORE_HANDOVER, TRANSITIONS, sources
+
+DEFAULT_TOLERANCE_PERCENT = 10
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose seller orders the caller may touch: a seller's, a customer's, or (both None) an operator's."""
+
+    seller_id: str | None = None
+    account_id: str | None = None
+
+
+OPERATOR = Owner()
+
+MOVE_SQL = """
+UPDATE seller_order s SET status = $2, status_reason = $3, version = s.version + 1, updated_at = now()
+FROM (SELECT id, status AS from_status FROM seller_order WHERE id = $1 FOR UPDATE) old
+WHERE s.id = old.id AND old.from_status = ANY($4::varchar[])
+  AND ($5::varchar IS NULL OR s.seller = $5)
+  AND ($6::varchar IS NULL OR s.order_id IN (SELECT id FROM orders WHERE account_id = $6))
+RETURNING s.*, old.from_status
+"""
+
+
+async def _current(seller_order_id: str, owner: Owner) -> dict[str, Any]:
+    rows = await fetch(
+        "SELECT s.* FROM seller_order s WHERE s.id = $1 AND ($2::varchar IS NULL OR s.seller = $2) "
+        "AND ($3::varchar IS NULL OR s.order_id IN (SELECT id FROM orders WHERE account_id = $3))",
+        seller_order_id,
+        owner.seller_id,
+        owner.account_id,
+    )
+    if not rows:
+        raise NotFound("No such seller order.")
+    return dict(rows[0])
+
+
+def _illegal(current: str, target: str) -> Conflict:
+    return Conflict(
+        f"A seller order that is {current} cannot become {target}.",
+        code="illegal_transition",
+        current_status=current,
+        allowed=sorted(TRANSITIONS.get(current, ())),
+    )
+
+
+async def history(rows: list[tuple[str, str | None, str, str, str | None]]) -> None:
+    """Record transitions (seller order, from, to, actor, reason) in the caller's transaction."""
+    columns: list[list[Any]] = [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * 5
+    await fetch(
+        "INSERT INTO seller_order_transition (seller_order, from_status, to_status, actor, reason, at) "
+        "SELECT *, now() FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::text[])",
+        *columns,
+    )
+
+
+async def move(
+    seller_order_id: str, target: str, actor: str, reason: str | None, owner: Owner, allowed: list[str] | None = None
+) -> dict[str, Any]:
+    """Move one seller order to `target` (inside the caller's transaction) and record it; returns the row.
+
+    Args:
+        allowed: the statuses this caller may move it from (default: every status the table allows).
+    """
+    rows = await fetch(
+        MOVE_SQL, seller_order_id, target, reason, allowed or sources(target), owner.seller_id, owner.account_id
+    )
+    if not rows:
+        current = await _current(seller_order_id, owner)
+        raise _illegal(current["status"], target)
+    row = dict(rows[0])
+    await history([(seller_order_id, row["from_status"], target, actor, reason)])
+    return row
+
+
+async def _holds(seller_order_id: str) -> tuple[list[inventory.Hold], list[str]]:
+    rows = await fetch(
+        "SELECT variant_id, quantity, preorder, product_id FROM order_line WHERE seller_order = $1", seller_order_id
+    )
+    holds = [inventory.Hold(row["variant_id"], row["quantity"], row["preorder"]) for row in rows]
+    return holds, sorted({row["product_id"] for row in rows})
+
+
+async def _paid_for(order_id: str) -> bool:
+    rows = await fetch("SELECT payment_status FROM orders WHERE id = $1", order_id)
+    return bool(rows) and rows[0]["payment_status"] == "paid"
+
+
+async def cancel_in_transaction(seller_order_id: str, actor: str, reason: str, owner: Owner) -> dict[str, Any]:
+    """Cancel a seller order before handover: release its stock, and ask for a refund when it was paid by card."""
+    row = await move(seller_order_id, "cancelled", actor, reason, owner, sorted(BEFORE_HANDOVER))
+    holds, product_ids = await _holds(seller_order_id)
+    await inventory.release(holds)
+    refund_due = row["total"] if await _paid_for(row["order_id"]) else 0
+    facts = {"seller_order_id": seller_order_id, "order_id": row["order_id"], "seller_id": row["seller"]}
+    await record("seller_order.cancelled", {**facts, "actor": actor, "reason": reason, "refund_due": refund_due})
+    await record("stock.updated", {"product_ids": product_ids})
+    if refund_due:
+        await record("refund.requested", {**facts, "amount": refund_due, "reason": reason})
+    return row
+
+
+async def cancel(seller_order_id: str, actor: str, reason: str, owner: Owner) -> None:
+    """Cancel one seller order (buyer, seller or operator), in one transaction."""
+    async with transaction():
+        await cancel_in_transaction(seller_order_id, actor, reason, owner)
+
+
+async def start_packing(seller_order_id: str, actor: str, owner: Owner) -> None:
+    async with transaction():
+        row = await move(seller_order_id, "packing", actor, None, owner)
+        await record("seller_order.packing", {"seller_order_id": seller_order_id, "order_id": row["order_id"]})
+
+
+def _final_totals(lines: list[dict[str, Any]], packed: dict[str, int]) -> dict[str, int]:
+    """The final amount of each catch-weight line from its packed weight; 422 naming each line at fault."""
+    errors: list[FieldError] = []
+    by_id = {line["id"]: line for line in lines}
+    for index, line_id in enumerate(packed):
+        line = by_id.get(line_id)
+        if line is None:
+            errors.append(FieldError(f"lines[{index}].line_id", "unknown_line", "No such line in this order."))
+        elif not line["catch_weight"]:
+            errors.append(FieldError(f"lines[{index}].line_id", "not_catch_weight", "This line is not sold by weight."))
+    missing = [line["id"] for line in lines if line["catch_weight"] and line["id"] not in packed]
+    if missing:
+        errors.append(FieldError("lines", "packed_weight_required", f"Give the packed weight of {', '.join(missing)}."))
+    if errors:
+        raise ValidationFailed(errors)
+    finals: dict[str, int] = {}
+    for index, (line_id, weight) in enumerate(packed.items()):
+        line = by_id[line_id]
+        nominal = line["quantity"] * line["weight_g"]
+        tolerance = line["tolerance_percent"] if line["tolerance_percent"] is not None else DEFAULT_TOLERANCE_PERCENT
+        low, high = nominal * (100 - tolerance) // 100, -(-nominal * (100 + tolerance) // 100)
+        if not low <= weight <= high:
+            errors.append(FieldError(
+                f"lines[{index}].packed_weight_g", "packed_weight_out_of_tolerance",
+                f"Ordered {nominal} g; the packed weight must be between {low} and {high} g (±{tolerance}%).",
+            ))  # fmt: skip
+            continue
+        finals[line_id] = (line["line_total"] * weight + nominal // 2) // nominal
+    if errors:
+        raise ValidationFailed(errors)
+    return finals
+
+
+PACK_SQL = """
+WITH packed AS (SELECT * FROM unnest($2::varchar[], $3::int[], $4::bigint[]) AS p(id, weight, final_total)),
+lines AS (
+    UPDATE order_line l SET packed_weight_g = p.weight, final_total = p.final_total
+    FROM packed p WHERE l.id = p.id AND l.seller_order = $1 RETURNING l.id
+)
+UPDATE seller_order SET final_subtotal = $5, total = $5 + shipping_fee,
+       cod_amount = CASE WHEN payment_method = 'cod' THEN $5 + shipping_fee ELSE 0 END
+WHERE id = $1 RETURNING total, cod_amount
+"""
+
+
+async def pack(seller_order_id: str, actor: str, owner: Owner, packed: dict[str, int]) -> None:
+    """Mark a seller order packed with the packed weight of each catch-weight line: the amounts follow the weights
+    (within each line's tolerance) and the cash to collect is fixed before handoff."""
+    async with transaction():
+        current = await _current(seller_order_id, owner)
+        lines = [dict(row) for row in await fetch("SELECT * FROM order_line WHERE seller_order = $1", seller_order_id)]
+        if current["status"] != "packing":
+            raise _illegal(current["status"], "packed")
+        finals = _final_totals(lines, packed)
+        final_subtotal = 0
+        for line in lines:
+            final_subtotal += finals[line["id"]] if line["id"] in finals else line["line_total"]
+        ids = list(finals)
+        totals = await fetch(
+            PACK_SQL, seller_order_id, ids, [packed[i] for i in ids], [finals[i] for i in ids], final_subtotal
+        )
+        row = await move(seller_order_id, "packed", actor, None, owner)
+        await record("seller_order.packed", {
+            "seller_order_id": seller_order_id, "order_id": row["order_id"], "seller_id": row["seller"],
+            "subtotal": row["subtotal"], "final_subtotal": final_subtotal, "total": totals[0]["total"],
+            "cod_amount": totals[0]["cod_amount"],
+        })  # fmt: skip
+
+
+async def refund(seller_order_id: str, actor: str, reason: str) -> None:
+    """An operator refunds a seller order whose money came in (card paid, or cash collected at delivery)."""
+    async with transaction():
+        current = await _current(seller_order_id, OPERATOR)
+        paid = await _paid_for(current["order_id"])
+        collected = current["payment_method"] == "cod" and current["status"] in ("delivered", "completed", "returned")
+        if "refunded" not in TRANSITIONS.get(current["status"], ()):
+            raise _illegal(current["status"], "refunded")
+        if not (paid or collected):
+            raise Conflict("No money came in for this seller order.", code="nothing_to_refund")
+        row = await move(seller_order_id, "refunded", actor, reason, OPERATOR)
+        await record("refund.requested", {
+            "seller_order_id": seller_order_id, "order_id": row["order_id"], "seller_id": row["seller"],
+            "amount": row["total"], "reason": reason,
+        })  # fmt: skip
+
+
+async def confirm_payment(order_id: str, amount: int, actor: str) -> bool:
+    """The card payment of an order succeeded: it is paid and its seller orders are confirmed. False when the
+    order no longer awaits payment (already paid, or expired: the payments side then refunds)."""
+    async with transaction():
+        paid = await fetch(
+            "UPDATE orders SET payment_status = 'paid', paid_amount = $2, reserved_until = NULL, updated_at = now() "
+            "WHERE id = $1 AND payment_status = 'pending' RETURNING id",
+            order_id,
+            amount,
+        )
+        if not paid:
+            return False
+        for row in await fetch(
+            "SELECT id FROM seller_order WHERE order_id = $1 AND status = 'pending_payment' ORDER BY id", order_id
+        ):
+            await move(row["id"], "confirmed", actor, "payment succeeded", OPERATOR)
+        await record("order.paid", {"order_id": order_id, "amount": amount})
+    return True
+
+
+async def expire_order(order_id: str) -> bool:
+    """Release the stock of a card order whose payment did not come in time; exactly once (False when it was
+    paid or released meanwhile)."""
+    async with transaction():
+        expired = await fetch(
+            "UPDATE orders SET payment_status = 'expired', reserved_until = NULL, updated_at = now() "
+            "WHERE id = $1 AND payment_status = 'pending' RETURNING id",
+            order_id,
+        )
+        if not expired:
+            return False
+        for row in await fetch(
+            "SELECT id FROM seller_order WHERE order_id = $1 AND status = 'pending_payment' ORDER BY id", order_id
+        ):
+            await cancel_in_transaction(row["id"], "system", "payment_expired", OPERATOR)
+        await record("order.expired", {"order_id": order_id})
+    return True
+
+
+async def release_expired(limit: int = 200) -> int:
+    """The worker's job: expire every card order whose reservation ran out; returns how many it released."""
+    due = await fetch(
+        "SELECT id FROM orders WHERE payment_status = 'pending' AND reserved_until < now() ORDER BY reserved_until "
+        "LIMIT $1",
+        limit,
+    )
+    released = 0
+    for row in due:
+        released += int(await expire_order(row["id"]))
+    return released
