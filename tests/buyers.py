@@ -69,7 +69,7 @@ async def seller_with_products(
     created = await registered_seller(client, approve_with=operator)
     key = await api_key(client, created["session"])
     listed = [await active_product(client, key, operator, **overrides) for overrides in products]
-    return {"seller": created["seller"], "key": key, "products": listed}
+    return {"seller": created["seller"], "key": key, "session": created["session"], "products": listed}
 
 
 __all__ = ["PASSWORD", "bearer", "buyer_body", "csrf", "mobile_buyer", "product_body", "seller_with_products",

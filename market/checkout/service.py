@@ -25,8 +25,8 @@ from market.core.errors import Conflict, FieldError, ValidationFailed
 from market.core.idempotency import service as idempotency
 from market.core.ids import new_id
 from market.inventory import service as inventory
+from market.orders import reads
 from market.orders.mapping import Row, order_out
-from market.orders.reads import get_order
 from market.payments.gateway import PaymentGateway, PaymentRequest, PaymentStart, gateway_for
 from market.shipping.rates import quote
 
@@ -117,7 +117,7 @@ async def _answer(
 ) -> Placed:
     """After the commit: start the payment, store the response for replays, empty the cart."""
     try:
-        order = await get_order(order_id)
+        order = await reads.get_order(order_id)
         start = await gateway.start(PaymentRequest(order.id, order.total, order.currency, order.email, order.phone))
         body = msgspec.json.encode(msgspec.structs.replace(order, payment=_with_start(order.payment, start)))
         await idempotency.finish(claimed, CREATED, body.decode())

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 
@@ -16,9 +20,32 @@ def engine() -> PostgresEngine:
     return found
 
 
-def transaction() -> Any:
-    """An `async with` block in which every Piccolo query shares one transaction."""
-    return engine().transaction()
+@asynccontextmanager
+async def transaction() -> AsyncIterator[Any]:
+    """An `async with` block in which every query (Piccolo's and `fetch`'s) shares one transaction.
+
+    Piccolo's own block, made safe for a connection that dies inside it: Piccolo 1.x rolls back in `__aexit__` and
+    only then releases the connection and resets its context variable, so a rollback on a dead connection raised
+    an InterfaceError that hid the real error (a 500 instead of a 503), leaked the pooled connection and left the
+    dead transaction as the task's current one. Here a failed rollback is ignored (the server has already rolled
+    back a transaction whose connection closed) and the connection is always released.
+    """
+    block: Any = engine().transaction()
+    entered = await block.__aenter__()
+    if block._parent is not None:  # nested: the outer block commits or rolls back
+        yield entered
+        return
+    try:
+        yield entered
+        await block.commit()
+    except BaseException as exc:
+        if not block._committed:
+            with contextlib.suppress(asyncpg.InterfaceError, asyncpg.PostgresConnectionError, OSError):
+                await block.rollback()
+        block._rolled_back = True
+        await block.__aexit__(type(exc), exc, exc.__traceback__)
+        raise
+    await block.__aexit__(None, None, None)
 
 
 def in_transaction() -> bool:

@@ -705,7 +705,7 @@ async def forwards():
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 48,
+            "length": 100,
             "default": "",
             "null": False,
             "primary_key": False,

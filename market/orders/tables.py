@@ -88,6 +88,6 @@ class SellerOrderTransition(Table, tablename="seller_order_transition"):
     seller_order = ForeignKey(references=SellerOrder, index=True, on_delete=OnDelete.restrict)
     from_status = Varchar(length=16, null=True, default=None)
     to_status = Varchar(length=16)
-    actor = Varchar(length=48)
+    actor = Varchar(length=100)
     reason = Text(null=True, default=None)
     at = Timestamptz(default=TimestamptzNow())
