@@ -148,12 +148,15 @@ class CartStore:
         """Remove a line; False when there was none."""
         return bool(await self._remove(keys=[self.key(cart.id)], args=[variant_id, cart.ttl_s]))
 
-    async def lines(self, cart: CartRef) -> list[StoredLine]:
-        """The lines, oldest first; reading renews the cart's lifetime."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hgetall(self.key(cart.id))
-            pipe.expire(self.key(cart.id), cart.ttl_s)
-            fields, _ = await pipe.execute()
+    async def lines(self, cart: CartRef, *, renew: bool = True) -> list[StoredLine]:
+        """The lines, oldest first; reading renews the cart's lifetime unless `renew` is false (checkout)."""
+        if renew:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.hgetall(self.key(cart.id))
+                pipe.expire(self.key(cart.id), cart.ttl_s)
+                fields, _ = await pipe.execute()
+        else:
+            fields = await self.redis.hgetall(self.key(cart.id))  # type: ignore[misc]
         lines = [
             StoredLine(name[2:], int(value), int(fields.get(f"p:{name[2:]}", 0)), int(fields.get(f"t:{name[2:]}", 0)))
             for name, value in fields.items()

@@ -11,6 +11,7 @@ from typing import Any
 from market.catalog.mapping import product_out
 from market.catalog.schemas import ProductOut
 from market.catalog.tables import Category, Certification, Product, Variant
+from market.core.db import fetch
 from market.inventory import service as inventory
 from market.inventory.service import Level
 from market.sellers.mapping import seller_card_of
@@ -82,7 +83,7 @@ FROM variant v
 JOIN product p ON p.id = v.product
 JOIN seller s ON s.id = v.seller
 LEFT JOIN stock_level sl ON sl.variant_id = v.id
-WHERE v.id = ANY({})
+WHERE v.id = ANY($1::varchar[])
 """
 
 
@@ -90,7 +91,7 @@ async def sale_variants(variant_ids: list[str]) -> dict[str, SaleVariant]:
     """Variants by id with what a cart shows of them, in one query (unknown ids are absent)."""
     if not variant_ids:
         return {}
-    rows = await Variant.raw(SALE_VARIANTS_SQL, variant_ids).run()
+    rows = await fetch(SALE_VARIANTS_SQL, variant_ids)
     return {row["id"]: _sale_variant(row) for row in rows}
 
 

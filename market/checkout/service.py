@@ -1,11 +1,13 @@
 """Placing an order from a cart, idempotently, in one transaction.
 
-Before the transaction: claim the Idempotency-Key, read the cart (Redis) and re-price every line from the database.
-In the transaction (no call to any other system): reserve every line's stock in one conditional statement that
-locks rows in variant order, then write the order, its seller orders, lines, history, outbox events and the
-idempotency recovery point in one more statement. After it: start the payment through its gateway, store the
-response for replays and empty the cart. Four statements reach PostgreSQL on a cash-on-delivery checkout besides
-BEGIN and COMMIT; a crash anywhere leaves either the whole order with its reservations or nothing.
+Before it: claim the Idempotency-Key, read the cart (Redis) and re-price every line from the database. Then one
+statement, and so one transaction, with no call to any other system: reserve every line's stock all or nothing
+(conditional updates, rows locked in variant order) and, only when everything fits, write the order, its seller
+orders, lines with their snapshots, history, outbox events and the idempotency recovery point. After it: start the
+payment through its gateway, store the response for replays and empty the cart.
+
+A cash-on-delivery checkout sends PostgreSQL three statements (claim, read, place) and Redis two round trips
+(read the cart, drop it); a crash anywhere leaves either the whole order with its reservations or nothing.
 """
 
 from __future__ import annotations
@@ -20,13 +22,15 @@ import structlog
 
 from market.cart.store import CartRef, CartStore
 from market.catalog.reads import SaleVariant, sale_variants
-from market.core.db import fetch, transaction
-from market.core.errors import Conflict, FieldError, ValidationFailed
+from market.core.db import fetch
+from market.core.errors import Conflict, DomainError, FieldError, ValidationFailed
 from market.core.idempotency import service as idempotency
 from market.core.ids import new_id
 from market.inventory import service as inventory
+from market.inventory.service import reservation_ctes
 from market.orders import reads
 from market.orders.mapping import Row, order_out
+from market.orders.tables import OrderLine
 from market.payments.gateway import PaymentGateway, PaymentRequest, PaymentStart, gateway_for
 from market.shipping.rates import quote
 
@@ -83,39 +87,40 @@ async def place_order(
             variants at fault), field errors (422), or the idempotency errors of `market.core.idempotency`.
     """
     gateway = gateway_for(request.payment_method)
-    claimed = await idempotency.claim(buyer.scope, key, request_hash)
-    if isinstance(claimed, idempotency.Replay):
-        return Placed(claimed.status, claimed.body.encode(), None, replayed=True)
-    if claimed.resource_id is not None:  # an earlier attempt committed the order, then died before answering
-        return await _answer(claimed, claimed.resource_id, buyer, store, gateway)
+    scope_key = f"{buyer.scope}:{key}"
     try:
         draft = await _draft(store, buyer, request, gateway, reservation_ttl_s)
-        cod_body = _body(draft, PaymentStart("cash_on_delivery")) if gateway.confirms_at_checkout else None
-        async with transaction():
-            held = await inventory.reserve(draft.wanted)
-            if held is None:
-                raise _Short()
-            for line in draft.lines:
-                line["preorder"] = held[line["variant_id"]]
-            await fetch(INSERT_SQL, *_insert_args(draft, claimed, cod_body))
-    except _Short:
-        await idempotency.release(claimed)
-        raise await _out_of_stock(draft.wanted) from None
-    except BaseException:
-        with contextlib.suppress(Exception):  # nothing was created: let the client retry with the same key
-            await idempotency.release(claimed)
-        raise
+    except DomainError:
+        earlier = await idempotency.lookup(buyer.scope, key, request_hash)  # a replay finds its cart empty
+        if earlier is None:
+            raise
+        return await _again(earlier, buyer, store, gateway)
+    cod_body = _body(draft, PaymentStart("cash_on_delivery")) if gateway.confirms_at_checkout else None
+    placed = (await fetch(PLACE_SQL, *_place_args(draft, scope_key, request_hash, cod_body)))[0]
+    if not placed["claimed"]:
+        earlier = await idempotency.lookup(buyer.scope, key, request_hash)
+        if earlier is None:
+            raise await _out_of_stock(draft.wanted)
+        return await _again(earlier, buyer, store, gateway)
     order_id = draft.order["id"]
     if cod_body is not None:
         await _empty_cart(store, buyer.cart)
         return Placed(CREATED, cod_body, order_id)
-    return await _answer(claimed, order_id, buyer, store, gateway)
+    return await _answer(idempotency.Claim(scope_key, order_id), buyer, store, gateway)
 
 
-async def _answer(
-    claimed: idempotency.Claim, order_id: str, buyer: Buyer, store: CartStore, gateway: PaymentGateway
+async def _again(
+    earlier: idempotency.Claim | idempotency.Replay, buyer: Buyer, store: CartStore, gateway: PaymentGateway
 ) -> Placed:
+    """The key's earlier request: replay its response, or finish what it left (its order, placed but unanswered)."""
+    if isinstance(earlier, idempotency.Replay):
+        return Placed(earlier.status, earlier.body.encode(), None, replayed=True)
+    return await _answer(earlier, buyer, store, gateway)
+
+
+async def _answer(claimed: idempotency.Claim, buyer: Buyer, store: CartStore, gateway: PaymentGateway) -> Placed:
     """After the commit: start the payment, store the response for replays, empty the cart."""
+    order_id = claimed.resource_id
     try:
         order = await reads.get_order(order_id)
         start = await gateway.start(PaymentRequest(order.id, order.total, order.currency, order.email, order.phone))
@@ -140,10 +145,6 @@ async def _empty_cart(store: CartStore, cart: CartRef) -> None:
         await store.drop(cart)
     except Exception:  # the order stands; a cart left behind only shows the buyer what they bought
         log.warning("cart_not_emptied", cart_id=cart.id, exc_info=True)
-
-
-class _Short(Exception):
-    """Some line's stock ran out between the read and the reservation."""
 
 
 async def _out_of_stock(wanted: dict[str, int]) -> Conflict:
@@ -184,7 +185,7 @@ async def _draft(
     store: CartStore, buyer: Buyer, request: Request, gateway: PaymentGateway, reservation_ttl_s: int
 ) -> Draft:
     """Read the cart, re-price it from the database and build every row the order needs."""
-    lines = await store.lines(buyer.cart)
+    lines = await store.lines(buyer.cart, renew=False)  # it is emptied in a moment
     if not lines:
         raise Conflict("The cart is empty.", code="cart_empty")
     variants = await sale_variants([line.variant_id for line in lines])
@@ -242,27 +243,53 @@ def _body(draft: Draft, start: PaymentStart) -> bytes:
     return msgspec.json.encode(order_out(draft.order, draft.seller_orders, draft.lines, draft.history, start))
 
 
-INSERT_SQL = """
-WITH o AS (INSERT INTO orders SELECT * FROM jsonb_populate_record(NULL::orders, $1::jsonb)),
-so AS (INSERT INTO seller_order SELECT * FROM jsonb_populate_recordset(NULL::seller_order, $2::jsonb)),
-ln AS (INSERT INTO order_line SELECT * FROM jsonb_populate_recordset(NULL::order_line, $3::jsonb)),
+_LINE_COLUMNS = [column._meta.db_column_name for column in OrderLine._meta.columns]
+_LINE_VALUES = ", ".join("r.preorder" if name == "preorder" else f"x.{name}" for name in _LINE_COLUMNS)
+
+_CLAIM = idempotency.claim_cte("(SELECT ok FROM verdict)", "$8", "$9", "$10", "$11", "$12")
+
+# One statement, so one implicit transaction: lock the lines' stock rows in variant order and, only when every line
+# fits and the Idempotency-Key is new, claim the key (with the response, for COD), reserve the stock and write the
+# order, its seller orders, lines (each marked as reserved from stock or from a pre-order capacity), history and
+# outbox events.
+PLACE_SQL = f"""
+WITH {
+    reservation_ctes(
+        "$1",
+        "$2",
+        gate="EXISTS (SELECT 1 FROM claimed)",
+        before_reserving=idempotency.claim_cte("(SELECT ok FROM verdict)", "$8", "$9", "$10", "$11", "$12"),
+    )
+},
+o AS (
+    INSERT INTO orders SELECT * FROM jsonb_populate_record(NULL::orders, $3::jsonb) WHERE EXISTS (SELECT 1 FROM claimed)
+),
+so AS (
+    INSERT INTO seller_order SELECT * FROM jsonb_populate_recordset(NULL::seller_order, $4::jsonb)
+    WHERE EXISTS (SELECT 1 FROM claimed)
+),
+ln AS (
+    INSERT INTO order_line ({", ".join(_LINE_COLUMNS)})
+    SELECT {_LINE_VALUES}
+    FROM jsonb_populate_recordset(NULL::order_line, $5::jsonb) x JOIN reserved r USING (variant_id)
+),
 tr AS (
     INSERT INTO seller_order_transition (seller_order, from_status, to_status, actor, reason, at)
-    SELECT * FROM jsonb_to_recordset($4::jsonb)
+    SELECT * FROM jsonb_to_recordset($6::jsonb)
         AS t(seller_order varchar, from_status varchar, to_status varchar, actor varchar, reason text, at timestamptz)
+    WHERE EXISTS (SELECT 1 FROM claimed)
 ),
 ev AS (
     INSERT INTO outbox_event (event_id, type, payload, occurred_at, publish_count)
-    SELECT event_id, type, payload, now(), 0 FROM jsonb_to_recordset($5::jsonb) AS e(event_id varchar, type varchar,
-                                                                                     payload jsonb)
+    SELECT event_id, type, payload, now(), 0
+    FROM jsonb_to_recordset($7::jsonb) AS e(event_id varchar, type varchar, payload jsonb)
+    WHERE EXISTS (SELECT 1 FROM claimed)
 )
-UPDATE idempotency_key SET resource_id = $6, response_status = $7, response_body = $8,
-       locked_until = CASE WHEN $7::int IS NULL THEN locked_until END
-WHERE scope_key = $9
-"""
+SELECT EXISTS (SELECT 1 FROM claimed) AS claimed
+"""  # noqa: S608 (built from constants: the reservation clauses and the table's own column names)
 
 
-def _insert_args(draft: Draft, claimed: idempotency.Claim, body: bytes | None) -> list[Any]:
+def _place_args(draft: Draft, scope_key: str, request_hash: str, body: bytes | None) -> list[Any]:
     order_id = draft.order["id"]
     events = [
         {"event_id": new_id("evt"), "type": "order.created", "payload": {
@@ -272,14 +299,18 @@ def _insert_args(draft: Draft, claimed: idempotency.Claim, body: bytes | None) -
          "payload": {"product_ids": sorted({line["product_id"] for line in draft.lines})}},
     ]  # fmt: skip
     encode = msgspec.json.encode
+    variant_ids = sorted(draft.wanted)
     return [
+        variant_ids,
+        [draft.wanted[variant_id] for variant_id in variant_ids],
         encode(draft.order).decode(),
         encode(draft.seller_orders).decode(),
         encode(draft.lines).decode(),
         encode(draft.history).decode(),
         encode(events).decode(),
+        scope_key,
+        request_hash,
         order_id,
         CREATED if body is not None else None,
         body.decode() if body is not None else None,
-        claimed.scope_key,
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,8 +13,10 @@ from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 
 
+@functools.cache
 def engine() -> PostgresEngine:
-    """The Piccolo engine configured in `market.piccolo_conf`."""
+    """The Piccolo engine configured in `market.piccolo_conf` (found once: Piccolo's finder re-imports the
+    configuration module on every call)."""
     found = engine_finder()
     if not isinstance(found, PostgresEngine):
         raise RuntimeError("market needs a PostgresEngine; check PICCOLO_CONF")

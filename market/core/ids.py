@@ -12,12 +12,14 @@ def new_id(prefix: str) -> str:
     """A new id: `prefix_` + 10 characters of millisecond time + 16 random ones.
 
     The time part makes ids roughly sortable by creation, which keeps B-tree inserts local; the random part
-    (80 bits) makes them unguessable.
+    (80 bits from the OS's CSPRNG, drawn in one call) makes them unguessable.
     """
-    millis = time.time_ns() // 1_000_000
-    time_part = "".join(_ALPHABET[(millis >> shift) & 31] for shift in range(45, -1, -5))
-    random_part = "".join(secrets.choice(_ALPHABET) for _ in range(16))
-    return f"{prefix}_{time_part}{random_part}"
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(secrets.token_bytes(10), "big")
+    chars = [""] * 26
+    for index in range(25, -1, -1):
+        chars[index] = _ALPHABET[value & 31]
+        value >>= 5
+    return f"{prefix}_{''.join(chars)}"
 
 
 def has_prefix(value: str, prefix: str) -> bool:

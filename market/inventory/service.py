@@ -67,23 +67,38 @@ class Hold:
     preorder: bool = False
 
 
-# Rows are locked in variant id order first (the MATERIALIZED CTE), so that two checkouts sharing variants never
-# wait on each other in a cycle; the UPDATE's condition is then re-checked on the latest row versions.
-RESERVE_SQL = """
-WITH wanted AS (SELECT * FROM unnest($1::varchar[], $2::int[]) AS w(variant_id, quantity)),
+def reservation_ctes(variants: str, quantities: str, *, before_reserving: str = "", gate: str = "true") -> str:
+    """The WITH-clauses that reserve quantities all or nothing, for a caller's statement to build on.
+
+    `variants` and `quantities` are the statement's parameters (`$1`, `$2`: a varchar[] of distinct variant ids and
+    an int[] of quantities). Rows are locked in variant id order first (the MATERIALIZED `locked`), so two
+    reservations sharing variants never wait on each other in a cycle; FOR UPDATE hands back each row's latest
+    version, so `verdict.ok` says whether every line fits in what is available now (stock on hand, or the harvest
+    window's pre-order capacity), and `reserved` (variant_id, preorder) holds a row per variant only when it does.
+    Whatever the caller writes must depend on `verdict.ok`, so that a shortage writes nothing at all. A caller may
+    put more clauses `before_reserving` (they can read `verdict`) and one more condition, `gate`, on reserving.
+    """
+    return f"""
+wanted AS (SELECT * FROM unnest({variants}::varchar[], {quantities}::int[]) AS w(variant_id, quantity)),
 locked AS MATERIALIZED (
-    SELECT variant_id FROM stock_level WHERE variant_id = ANY($1::varchar[]) ORDER BY variant_id FOR UPDATE
-)
-UPDATE stock_level s SET
-    reserved = s.reserved + CASE WHEN s.preorder_capacity IS NULL THEN w.quantity ELSE 0 END,
-    preorder_reserved = s.preorder_reserved + CASE WHEN s.preorder_capacity IS NULL THEN 0 ELSE w.quantity END,
-    updated_at = now()
-FROM wanted w
-WHERE s.variant_id = w.variant_id AND s.variant_id IN (SELECT variant_id FROM locked)
-  AND CASE WHEN s.preorder_capacity IS NULL THEN s.on_hand - s.reserved
-           ELSE s.preorder_capacity - s.preorder_reserved END >= w.quantity
-RETURNING s.variant_id, s.preorder_capacity IS NOT NULL AS preorder
-"""
+    SELECT variant_id, CASE WHEN preorder_capacity IS NULL THEN on_hand - reserved
+                            ELSE preorder_capacity - preorder_reserved END AS available
+    FROM stock_level WHERE variant_id = ANY({variants}::varchar[]) ORDER BY variant_id FOR UPDATE
+),
+verdict AS MATERIALIZED (
+    SELECT count(*) = cardinality({variants}::varchar[]) AS ok
+    FROM locked l JOIN wanted w USING (variant_id) WHERE l.available >= w.quantity
+),{before_reserving + "," if before_reserving else ""}
+reserved AS (
+    UPDATE stock_level s SET
+        reserved = s.reserved + CASE WHEN s.preorder_capacity IS NULL THEN w.quantity ELSE 0 END,
+        preorder_reserved = s.preorder_reserved + CASE WHEN s.preorder_capacity IS NULL THEN 0 ELSE w.quantity END,
+        updated_at = now()
+    FROM wanted w, verdict v
+    WHERE v.ok AND {gate} AND s.variant_id = w.variant_id
+    RETURNING s.variant_id, s.preorder_capacity IS NOT NULL AS preorder
+)"""  # noqa: S608 (the parameters' placeholders, never values)
+
 
 RELEASE_SQL = """
 WITH wanted AS (
@@ -102,21 +117,6 @@ FROM wanted w
 WHERE s.variant_id = w.variant_id AND s.variant_id IN (SELECT variant_id FROM locked)
 RETURNING s.variant_id
 """
-
-
-async def reserve(wanted: dict[str, int]) -> dict[str, bool] | None:
-    """Reserve every quantity or none, in one statement: stock on hand for ordinary variants, the harvest window's
-    capacity for pre-order ones. Must run inside the caller's transaction, which rolls back on a shortage.
-
-    Returns:
-        Whether each variant was reserved against a pre-order capacity, or None when any variant is short (then
-        some rows may have been reserved: the caller must roll its transaction back).
-    """
-    ids = sorted(wanted)
-    rows = await fetch(RESERVE_SQL, ids, [wanted[variant_id] for variant_id in ids])
-    if len(rows) != len(ids):
-        return None
-    return {row["variant_id"]: row["preorder"] for row in rows}
 
 
 async def release(holds: list[Hold]) -> None:

@@ -3,14 +3,14 @@ retry with the same Idempotency-Key finishes the job exactly once."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
-from market.core.db import fetch
 from market.core.outbox.tables import OutboxEvent
-from market.inventory import service as inventory
 from market.inventory.service import levels
 from market.orders import reads
 from market.orders.tables import Order, OrderLine
@@ -27,20 +27,30 @@ async def cart(client: httpx.AsyncClient, operator: str, categories: None) -> di
     return {"buyer": buyer, "variants": [kg, box]}
 
 
-async def test_connection_lost_after_reserving_leaves_nothing(
-    client: httpx.AsyncClient, cart: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+async def test_connection_lost_while_placing_leaves_nothing(
+    client: httpx.AsyncClient, cart: dict[str, Any], resources: Any
 ) -> None:
-    reserve = inventory.reserve
-
-    async def reserve_then_die(wanted: dict[str, int]) -> dict[str, bool] | None:
-        held = await reserve(wanted)
-        await fetch("SELECT pg_terminate_backend(pg_backend_pid())")  # the database connection dies mid-transaction
-        return held
-
-    monkeypatch.setattr(inventory, "reserve", reserve_then_die)
+    """The checkout's statement waits on a stock row another transaction holds; its connection dies right there."""
+    holder = await asyncpg.connect(resources.settings.database_url)
     events_before = await OutboxEvent.count()
-
-    crashed = await checkout(client, cart["buyer"]["headers"], key="crash-1")
+    try:
+        blocker = holder.transaction()
+        await blocker.start()
+        await holder.execute("SELECT 1 FROM stock_level WHERE variant_id = $1 FOR UPDATE", cart["variants"][0])
+        pending = asyncio.create_task(checkout(client, cart["buyer"]["headers"], key="crash-1"))
+        for _ in range(200):
+            killed = await holder.fetchval(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+            )
+            if killed:
+                break
+            await asyncio.sleep(0.01)
+        assert killed, "the checkout never waited on the held stock row"
+        crashed = await pending
+        await blocker.rollback()
+    finally:
+        await holder.close()
 
     assert crashed.status_code == 503, crashed.text
     assert await Order.count() == 0 and await OrderLine.count() == 0
@@ -48,7 +58,6 @@ async def test_connection_lost_after_reserving_leaves_nothing(
     stock = await levels(cart["variants"])
     assert [stock[variant].reserved for variant in cart["variants"]] == [0, 0]
 
-    monkeypatch.setattr(inventory, "reserve", reserve)
     retried = await checkout(client, cart["buyer"]["headers"], key="crash-1")
     assert retried.status_code == 201, retried.text
     stock = await levels(cart["variants"])

@@ -7,6 +7,8 @@ that show the limit of what an endpoint could do (the same SQL through raw async
 
 from __future__ import annotations
 
+import asyncio
+import random
 from typing import Any
 
 import asyncpg
@@ -14,7 +16,7 @@ from litestar import Litestar, Request, Response, get, post
 
 from market.app import create_app
 from market.catalog.storefront import DETAIL_SQL
-from market.core.resources import Resources
+from market.core.resources import Resources, keep_session
 from market.settings import Settings
 
 
@@ -29,15 +31,24 @@ def b0_app() -> Litestar:
 
 
 _pool: list[asyncpg.Pool] = []
+_pool_lock = asyncio.Lock()
+TP_PREFIX = "var_benchtp"
+
+
+async def raw_pool() -> asyncpg.Pool:
+    """A raw asyncpg pool built like the app's (same size, same reset on release), for fair baselines."""
+    async with _pool_lock:  # one pool, however many first requests arrive together
+        if not _pool:
+            settings = Settings.from_env()
+            _pool.append(await asyncpg.create_pool(
+                settings.database_url, min_size=1, max_size=settings.db_pool_max, reset=keep_session))  # fmt: skip
+    return _pool[0]
 
 
 @get("/bench/raw-detail/{slug:str}", include_in_schema=False)
 async def raw_detail(slug: str) -> Response[bytes]:
     """The storefront detail's SQL through raw asyncpg, returning the document as PostgreSQL built it."""
-    if not _pool:
-        settings = Settings.from_env()  # the same pool size as the app's own, for a fair comparison
-        _pool.append(await asyncpg.create_pool(settings.database_url, min_size=1, max_size=settings.db_pool_max))
-    document = await _pool[0].fetchval(DETAIL_SQL, slug)
+    document = await (await raw_pool()).fetchval(DETAIL_SQL, slug)
     return Response((document or "null").encode(), media_type="application/json")
 
 
@@ -53,6 +64,25 @@ async def l_cart(request: Request[Any, Any, Any]) -> dict[str, int]:
     return {"quantity": int(quantity)}
 
 
+L_RESERVE_SQL = (
+    "UPDATE stock_level SET reserved = reserved + 1, updated_at = now() "
+    "WHERE variant_id = $1 AND on_hand - reserved >= 1 RETURNING reserved"
+)
+_reserve_variants: list[str] = []
+
+
+@post("/bench/l-reserve", include_in_schema=False)
+async def l_reserve() -> dict[str, int]:
+    """L-reserve: the least a checkout can do, one conditional UPDATE ... RETURNING through raw asyncpg, on a pool
+    built like the app's (same size, same reset), on one of the throughput run's variants picked at random."""
+    pool = await raw_pool()
+    if not _reserve_variants:
+        rows = await pool.fetch("SELECT variant_id FROM stock_level WHERE variant_id LIKE $1", f"{TP_PREFIX}%")
+        _reserve_variants.extend(row["variant_id"] for row in rows)
+    reserved = await pool.fetchval(L_RESERVE_SQL, random.choice(_reserve_variants))
+    return {"reserved": int(reserved or 0)}
+
+
 def market_bench_app() -> Litestar:
     """The market app with the benchmark's bare endpoints mounted."""
-    return create_app(extra_route_handlers=[raw_detail, l_cart])
+    return create_app(extra_route_handlers=[raw_detail, l_cart, l_reserve])

@@ -52,6 +52,7 @@ class Scenario:
     body: str | None = None
     headers: tuple[tuple[str, str], ...] = ()
     baseline: str | None = None
+    lua: str = ""  # more of wrk's Lua script (a `request` function that varies each request, say)
 
 
 @dataclass
@@ -212,12 +213,13 @@ def parse_wrk(output: str) -> tuple[int, float, float, float, int]:
 
 
 def _lua(scenario: Scenario, context: dict[str, str], directory: Path) -> Path | None:
-    if scenario.method == "GET" and not scenario.headers:
+    if scenario.method == "GET" and not scenario.headers and not scenario.lua:
         return None
     lines = [f'wrk.method = "{scenario.method}"']
     if scenario.body:
         lines.append(f"wrk.body = {json.dumps(scenario.body)}")
     lines += [f'wrk.headers["{name}"] = {json.dumps(value.format(**context))}' for name, value in scenario.headers]
+    lines.append(scenario.lua)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{scenario.name}.lua"
     path.write_text("\n".join(lines) + "\n")

@@ -1,12 +1,12 @@
 """`Idempotency-Key` (IETF draft "The Idempotency-Key HTTP Header Field") for the writes that create orders and money.
 
-A key is scoped to its client (a customer account or a guest cart) and kept 24 hours. The first request claims it
-with one `INSERT ... ON CONFLICT`; while it runs, the same key answers 409 `idempotency_request_in_progress`;
-once it has finished, the same key and body replay its response and a different body answers 422
-`idempotency_key_reused`. A request that dies holding the claim loses it when its lock expires, and the next retry
-takes over: from the recovery point (`resource_id`, written in the same transaction as the resource) when the
-resource was created, from the start otherwise. A request that fails with a client error before creating anything
-releases its claim, so the client can fix the request and retry with the same key.
+A key is scoped to its client (a customer account or a guest cart) and kept 24 hours. It is recorded by the very
+statement that creates the resource (`claim_cte`), with the resource's id (the recovery point) and, when the
+response is already known, the response; so a request that fails before creating anything leaves no key behind,
+and the client can fix the request and retry with the same key. When the key was already recorded, `lookup` says
+what the earlier request left: its response to replay (same key and body), 422 `idempotency_key_reused` for a
+different body, 409 `idempotency_request_in_progress` while it still runs, or, when it died between creating the
+resource and storing the response (its lock expired), the resource for this request to finish.
 """
 
 from __future__ import annotations
@@ -37,10 +37,10 @@ class IdempotencyKeyMissing(ValidationFailed):
 
 @dataclass(frozen=True)
 class Claim:
-    """The caller owns the key: `resource_id` is set when an earlier attempt already created the resource."""
+    """The caller holds the key of a resource it must finish (start its payment, store the response)."""
 
     scope_key: str
-    resource_id: str | None
+    resource_id: str
 
 
 @dataclass(frozen=True)
@@ -76,77 +76,81 @@ def fingerprint(*parts: bytes) -> str:
     return digest.hexdigest()
 
 
-CLAIM_SQL = """
-INSERT INTO idempotency_key AS k (scope_key, request_hash, locked_until, created_at, expires_at)
-VALUES ($1, $2, now() + make_interval(secs => $3), now(), now() + make_interval(secs => $4))
-ON CONFLICT (scope_key) DO UPDATE SET
-    locked_until = EXCLUDED.locked_until,
-    request_hash = EXCLUDED.request_hash,
-    resource_id = CASE WHEN k.expires_at <= now() THEN NULL ELSE k.resource_id END,
-    response_status = CASE WHEN k.expires_at <= now() THEN NULL ELSE k.response_status END,
-    response_body = CASE WHEN k.expires_at <= now() THEN NULL ELSE k.response_body END,
-    created_at = CASE WHEN k.expires_at <= now() THEN EXCLUDED.created_at ELSE k.created_at END,
-    expires_at = CASE WHEN k.expires_at <= now() THEN EXCLUDED.expires_at ELSE k.expires_at END
-WHERE k.expires_at <= now()
-   OR (k.response_status IS NULL AND k.locked_until <= now() AND k.request_hash = EXCLUDED.request_hash)
-RETURNING k.resource_id
-"""
+def claim_cte(condition: str, scope_key: str, request_hash: str, resource_id: str, status: str, body: str) -> str:
+    """A WITH-clause, `claimed`, for the statement that creates the resource: it records the key (new, or expired
+    and so free again) with the resource's id and, when `status` is not null, the response; `claimed` has a row
+    when it did. Nothing is recorded unless `condition` (SQL) holds. The other arguments are the statement's
+    parameter placeholders. A concurrent request with the same key waits on the key's row, then finds it taken."""
+    return f"""claimed AS (
+    INSERT INTO idempotency_key AS k (scope_key, request_hash, locked_until, resource_id, response_status,
+                                      response_body, created_at, expires_at)
+    SELECT {scope_key}, {request_hash}, CASE WHEN {status}::int IS NULL THEN now() + interval '{LOCK_S} seconds' END,
+           {resource_id}, {status}, {body}, now(), now() + interval '{TTL_S} seconds'
+    WHERE {condition}
+    ON CONFLICT (scope_key) DO UPDATE SET request_hash = EXCLUDED.request_hash, locked_until = EXCLUDED.locked_until,
+        resource_id = EXCLUDED.resource_id, response_status = EXCLUDED.response_status,
+        response_body = EXCLUDED.response_body, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
+    WHERE k.expires_at <= now()
+    RETURNING 1
+)"""
 
-STATE_SQL = "SELECT request_hash, response_status, response_body FROM idempotency_key WHERE scope_key = $1"
+
+LOOKUP_SQL = f"""
+WITH earlier AS (
+    SELECT request_hash, response_status, response_body, resource_id FROM idempotency_key
+    WHERE scope_key = $1 AND expires_at > now()
+),
+taken AS (
+    UPDATE idempotency_key SET locked_until = now() + interval '{LOCK_S} seconds'
+    WHERE scope_key = $1 AND expires_at > now() AND request_hash = $2 AND response_status IS NULL
+      AND resource_id IS NOT NULL AND locked_until <= now()
+    RETURNING resource_id
+)
+SELECT earlier.*, EXISTS (SELECT 1 FROM taken) AS taken FROM earlier
+"""  # noqa: S608 (a constant)
 
 
-async def claim(scope: str, key: str, request_hash: str) -> Claim | Replay:
-    """Claim `key` for this request, or return the finished response to replay.
+async def lookup(scope: str, key: str, request_hash: str) -> Claim | Replay | None:
+    """What an earlier request with this key left: nothing (None), its response (Replay), or a resource whose
+    response it never stored, now this request's to finish (Claim, locked for it).
 
     Raises:
         IdempotencyKeyReused: the key was used with a different request (422).
-        Conflict: `idempotency_request_in_progress` while the first request still runs (409).
+        Conflict: `idempotency_request_in_progress` while the earlier request still runs (409).
     """
     scope_key = f"{scope}:{key}"
-    for _ in range(3):  # the row can vanish between the two statements (a release); then claim again
-        rows = await fetch(CLAIM_SQL, scope_key, request_hash, float(LOCK_S), float(TTL_S))
-        if rows:
-            return Claim(scope_key, rows[0]["resource_id"])
-        state = await fetch(STATE_SQL, scope_key)
-        if not state:
-            continue
-        if state[0]["request_hash"] != request_hash:
-            raise IdempotencyKeyReused(
-                "This Idempotency-Key was used with a different request; use a new key for a new request."
-            )
-        if state[0]["response_status"] is not None:
-            return Replay(state[0]["response_status"], state[0]["response_body"])
-        break
+    rows = await fetch(LOOKUP_SQL, scope_key, request_hash)
+    if not rows:
+        return None
+    earlier = rows[0]
+    if earlier["request_hash"] != request_hash:
+        raise IdempotencyKeyReused(
+            "This Idempotency-Key was used with a different request; use a new key for a new request."
+        )
+    if earlier["response_status"] is not None:
+        return Replay(earlier["response_status"], earlier["response_body"])
+    if earlier["taken"]:
+        return Claim(scope_key, earlier["resource_id"])
     raise Conflict(
         "A request with this Idempotency-Key is still being processed; retry in a moment.",
         code="idempotency_request_in_progress",
     )
 
 
-FINISH_SQL = """
-UPDATE idempotency_key SET response_status = $2, response_body = $3, locked_until = NULL,
-       resource_id = coalesce($4, resource_id)
-WHERE scope_key = $1
-"""
-
-
-async def finish(claimed: Claim, status: int, body: str, resource_id: str | None = None) -> None:
-    """Store the response that later requests with the key replay (inside the resource's transaction, or after)."""
-    await fetch(FINISH_SQL, claimed.scope_key, status, body, resource_id)
+async def finish(claimed: Claim, status: int, body: str) -> None:
+    """Store the response that later requests with the key replay."""
+    await fetch(
+        "UPDATE idempotency_key SET response_status = $2, response_body = $3, locked_until = NULL WHERE scope_key = $1",
+        claimed.scope_key,
+        status,
+        body,
+    )
 
 
 async def unlock(claimed: Claim) -> None:
     """Let the next retry take over at once (this attempt failed after creating the resource)."""
     await fetch(
         "UPDATE idempotency_key SET locked_until = now() WHERE scope_key = $1 AND response_status IS NULL",
-        claimed.scope_key,
-    )
-
-
-async def release(claimed: Claim) -> None:
-    """Forget an unfinished claim whose request created nothing (it failed on the client's input)."""
-    await fetch(
-        "DELETE FROM idempotency_key WHERE scope_key = $1 AND response_status IS NULL AND resource_id IS NULL",
         claimed.scope_key,
     )
 
