@@ -75,15 +75,24 @@ def reservation_ctes(variants: str, quantities: str, *, before_reserving: str = 
     reservations sharing variants never wait on each other in a cycle; FOR UPDATE hands back each row's latest
     version, so `verdict.ok` says whether every line fits in what is available now (stock on hand, or the harvest
     window's pre-order capacity), and `reserved` (variant_id, preorder) holds a row per variant only when it does.
-    Whatever the caller writes must depend on `verdict.ok`, so that a shortage writes nothing at all. A caller may
-    put more clauses `before_reserving` (they can read `verdict`) and one more condition, `gate`, on reserving.
+    A glance without locks comes first: when the statement's snapshot already shows a line short, nothing is locked
+    and `verdict.ok` is false at once. A sold-out variant's losers then neither queue for its row nor make
+    PostgreSQL flush a row lock to disk at commit. Whatever the caller writes must depend on `verdict.ok`, so that a
+    shortage writes nothing at all. A caller may put more clauses `before_reserving` (they can read `verdict`) and
+    one more condition, `gate`, on reserving.
     """
     return f"""
 wanted AS (SELECT * FROM unnest({variants}::varchar[], {quantities}::int[]) AS w(variant_id, quantity)),
+glance AS MATERIALIZED (
+    SELECT coalesce(bool_and(CASE WHEN s.preorder_capacity IS NULL THEN s.on_hand - s.reserved
+                                  ELSE s.preorder_capacity - s.preorder_reserved END >= w.quantity), false) AS fits
+    FROM wanted w LEFT JOIN stock_level s USING (variant_id)
+),
 locked AS MATERIALIZED (
     SELECT variant_id, CASE WHEN preorder_capacity IS NULL THEN on_hand - reserved
                             ELSE preorder_capacity - preorder_reserved END AS available
-    FROM stock_level WHERE variant_id = ANY({variants}::varchar[]) ORDER BY variant_id FOR UPDATE
+    FROM stock_level WHERE variant_id = ANY({variants}::varchar[]) AND (SELECT fits FROM glance)
+    ORDER BY variant_id FOR UPDATE
 ),
 verdict AS MATERIALIZED (
     SELECT count(*) = cardinality({variants}::varchar[]) AS ok

@@ -79,6 +79,7 @@ class Config:
     threads: int = 2
     workers: int = 1
     out_dir: Path = field(default_factory=lambda: Path(".local/bench"))
+    warmup_s: int = 1
 
 
 # The search scenario's query, and the very body our API sends Meilisearch for it (the raw baseline sends it too).
@@ -237,8 +238,15 @@ def drive(wrk: str, server: Server, scenario: Scenario, config: Config, context:
     return Result(scenario.name, scenario.target, scenario.path, requests, rps, round(p50, 3), round(p99, 3), errors)
 
 
-def run(scenarios: list[Scenario], config: Config, context: dict[str, str] | None = None) -> list[Result]:
-    """Serve each target once, drive its scenarios in turn, and compare every result with B0 and its baseline."""
+def run(
+    scenarios: list[Scenario],
+    config: Config,
+    context: dict[str, str] | None = None,
+    between: Callable[[], None] | None = None,
+) -> list[Result]:
+    """Serve each target once, drive its scenarios in turn, and compare every result with B0 and its baseline.
+
+    `between` runs before each scenario (to leave the database as the previous one found it, say)."""
     wrk = ensure_wrk()
     context = context or {}
     results: list[Result] = []
@@ -246,7 +254,9 @@ def run(scenarios: list[Scenario], config: Config, context: dict[str, str] | Non
     for target in dict.fromkeys(scenario.target for scenario in scenarios):
         with Server(target, config.workers, config.out_dir / f"{stamp}-{target}.log") as server:
             for scenario in (s for s in scenarios if s.target == target):
-                drive(wrk, server, scenario, replace_duration(config, 1), context)  # warm-up
+                if between:
+                    between()
+                drive(wrk, server, scenario, replace_duration(config, config.warmup_s), context)  # warm-up
                 print(f"[bench] {scenario.name}: {config.duration_s}s at {config.connections} connections",
                       file=sys.stderr, flush=True)  # fmt: skip
                 results.append(drive(wrk, server, scenario, config, context))
@@ -266,7 +276,7 @@ def run(scenarios: list[Scenario], config: Config, context: dict[str, str] | Non
 
 
 def replace_duration(config: Config, seconds: int) -> Config:
-    return Config(seconds, config.connections, config.threads, config.workers, config.out_dir)
+    return Config(seconds, config.connections, config.threads, config.workers, config.out_dir, config.warmup_s)
 
 
 def write(results: list[Result], config: Config, stamp: str) -> Path:
