@@ -61,6 +61,7 @@ class Settings:
     auth_attempts_per_address: int = 20
     auth_failures_per_account: int = 10
     reservation_ttl_s: int = 1800
+    guest_checkouts_per_address: int = 20
 
     @property
     def queue_name(self) -> str:
@@ -107,6 +108,7 @@ class Settings:
             auth_attempts_per_address=reader.integer("AUTH_ATTEMPTS_PER_ADDRESS", 20, low=1, high=100_000),
             auth_failures_per_account=reader.integer("AUTH_FAILURES_PER_ACCOUNT", 10, low=1, high=10_000),
             reservation_ttl_s=reader.integer("RESERVATION_TTL_S", 1800, low=1, high=7 * 86_400),
+            guest_checkouts_per_address=reader.integer("GUEST_CHECKOUTS_PER_ADDRESS", 20, low=1, high=10_000_000),
         )
         if env == "production" and not settings.meili_master_key:
             reader.problems.append(("MEILI_MASTER_KEY", "required when MARKET_ENV=production"))

@@ -32,6 +32,7 @@ os.environ["MEILI_INDEX_PREFIX"] = f"test_{RUN_ID}_"
 os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
 os.environ["LOG_ACCESS"] = "false"
 os.environ["LOG_LEVEL"] = "warning"
+os.environ["GUEST_CHECKOUTS_PER_ADDRESS"] = "100"  # the racing tests check out 60 guests from one address
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402

@@ -66,11 +66,15 @@ class AuthLimits:
         self._hit = self.redis.register_script(_HIT)
         self._refund = self.redis.register_script(_REFUND)
 
-    async def address(self, request: Request[Any, Any, Any]) -> None:
-        """Count this attempt against the client address; 429 once over the limit (and until it pauses a minute)."""
+    async def address(self, request: Request[Any, Any, Any], limit: int | None = None) -> None:
+        """Count this attempt against the client address; 429 once over the limit (and until it pauses a minute).
+
+        Args:
+            limit: attempts a minute (default: `AUTH_ATTEMPTS_PER_ADDRESS`)."""
         address = client_address(request, self.settings.trusted_proxy_header)
         key = f"{self.prefix}:address:{address}"
-        await self._count(key, self.settings.auth_attempts_per_address, ADDRESS_WINDOW_S, restart_when_over=True)
+        per_minute = self.settings.auth_attempts_per_address if limit is None else limit
+        await self._count(key, per_minute, ADDRESS_WINDOW_S, restart_when_over=True)
 
     async def account_attempt(self, account_key: str) -> None:
         """Reserve an attempt at the account before its password is checked; 429 when none is left. Reserving

@@ -10,6 +10,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter
 
 from market.accounts.addresses import address_snapshot, get_address, snapshot_of
+from market.accounts.ratelimit import AuthLimits
 from market.accounts.service import normalise_email, normalise_phone
 from market.accounts.sessions import current_buyer
 from market.cart.api import CartToken, cart_store
@@ -86,6 +87,10 @@ class CheckoutController(Controller):
         """Place an order from the cart: stock reserved, one seller order per seller; needs an Idempotency-Key."""
         key = idempotency.checked_key(idempotency_key)
         buyer = _buyer(request, resources, cart_token)
+        if buyer.account_id is None:  # anonymous cash-on-delivery orders hold stock: a flood is limited
+            await AuthLimits(resources, "guest-checkout").address(
+                request, resources.settings.guest_checkouts_per_address
+            )
         wanted = await _request(data, buyer)
         fingerprint = idempotency.fingerprint(b"POST /api/v1/checkout", msgspec.json.encode(data, order="sorted"))
         placed = await service.place_order(

@@ -11,6 +11,7 @@ import pytest
 from market.core.outbox.tables import OutboxEvent
 from market.inventory.service import levels
 from market.orders.tables import Order, OrderLine, SellerOrder
+from market.settings import Settings
 from tests.buyers import mobile_buyer, seller_with_products, variants_body
 from tests.factories import bearer
 from tests.shoppers import address, checkout, checkout_body, fill_cart, guest, variant_ids
@@ -195,3 +196,13 @@ async def test_racing_carts_of_shared_variants_in_random_order(
     placed = [r.json()["id"] for r in responses if r.status_code == 201]
     assert len(placed) == await Order.count() == await SellerOrder.count() > 0
     assert await OutboxEvent.count().where(OutboxEvent.type == "order.created") == len(placed)
+
+
+async def test_guest_checkouts_are_limited_per_address(client: httpx.AsyncClient, settings: Settings) -> None:
+    headers = await guest(client)
+    statuses = [(await checkout(client, headers)).status_code for _ in range(settings.guest_checkouts_per_address + 1)]
+
+    assert set(statuses[:-1]) == {409}  # each counted, each an empty cart
+    assert statuses[-1] == 429
+    buyer = await mobile_buyer(client)  # signed-in buyers are not limited by address
+    assert (await checkout(client, buyer["headers"])).json()["code"] == "cart_empty"
