@@ -26,7 +26,7 @@ _base = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/mar
 os.environ["DATABASE_URL"] = urlunsplit(urlsplit(_base)._replace(path=f"/{BENCH_DATABASE}"))
 os.environ["REDIS_KEY_PREFIX"] = "bench-checkout:"
 os.environ["LOG_ACCESS"] = os.environ.get("BENCH_LOG_ACCESS", "false")
-os.environ["GUEST_CHECKOUTS_PER_ADDRESS"] = "100000000"  # every guest of the benchmark comes from 127.0.0.1
+os.environ["GUEST_CHECKOUTS_PER_ADDRESS"] = "10000000"  # every guest of the benchmark comes from 127.0.0.1
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
