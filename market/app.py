@@ -28,6 +28,7 @@ from market.core.problems import exception_handlers
 from market.core.resources import Resources
 from market.health.api import HealthController
 from market.orders.api import AdminOrderController, BuyerOrderController, SellerOrderController
+from market.payments.api import AdminPaymentController, StripeWebhookController
 from market.sellers.api import (
     AdminSellerController,
     PublicSellerController,
@@ -114,6 +115,8 @@ def create_app(
         StorefrontCatalogController,
         SellerOrderController,
         AdminOrderController,
+        AdminPaymentController,
+        StripeWebhookController,
         SearchController,
         _buyer_router(settings),
     ]

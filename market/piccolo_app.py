@@ -13,6 +13,7 @@ from market.core.outbox.tables import EventReceipt, OutboxEvent
 from market.inventory.tables import StockLevel
 from market.operators.tables import Operator
 from market.orders.tables import Order, OrderLine, SellerOrder, SellerOrderTransition
+from market.payments.tables import Payment, Refund, StripeEvent
 from market.sellers.tables import ApiKey, Seller, SellerInvitation, SellerMember, SellerStatusChange
 from search.tables import SearchPending
 
@@ -41,6 +42,9 @@ APP_CONFIG = AppConfig(
         SellerOrder,
         OrderLine,
         SellerOrderTransition,
+        Payment,
+        Refund,
+        StripeEvent,
     ],
     migration_dependencies=[],
     commands=[],

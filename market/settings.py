@@ -62,6 +62,16 @@ class Settings:
     auth_failures_per_account: int = 10
     reservation_ttl_s: int = 1800
     guest_checkouts_per_address: int = 20
+    stripe_secret_key: str | None = field(default=None, repr=False)
+    stripe_publishable_key: str | None = None
+    stripe_webhook_secret: str | None = field(default=None, repr=False)
+    stripe_api_base: str | None = None
+    stripe_timeout_s: float = 10.0
+
+    @property
+    def card_payments(self) -> bool:
+        """Card payments are offered when Stripe is configured."""
+        return bool(self.stripe_secret_key)
 
     @property
     def queue_name(self) -> str:
@@ -109,7 +119,16 @@ class Settings:
             auth_failures_per_account=reader.integer("AUTH_FAILURES_PER_ACCOUNT", 10, low=1, high=10_000),
             reservation_ttl_s=reader.integer("RESERVATION_TTL_S", 1800, low=1, high=7 * 86_400),
             guest_checkouts_per_address=reader.integer("GUEST_CHECKOUTS_PER_ADDRESS", 20, low=1, high=10_000_000),
+            stripe_secret_key=reader.optional("STRIPE_SECRET_KEY"),
+            stripe_publishable_key=reader.optional("STRIPE_PUBLISHABLE_KEY"),
+            stripe_webhook_secret=reader.optional("STRIPE_WEBHOOK_SECRET"),
+            stripe_api_base=reader.optional("STRIPE_API_BASE"),
+            stripe_timeout_s=reader.number("STRIPE_TIMEOUT_S", 10.0, low=0.1, high=80),
         )
+        if settings.stripe_secret_key and not (settings.stripe_publishable_key and settings.stripe_webhook_secret):
+            reader.problems.append(("STRIPE_SECRET_KEY", "needs STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET too"))
+        if settings.stripe_api_base and urlsplit(settings.stripe_api_base).scheme not in ("http", "https"):
+            reader.problems.append(("STRIPE_API_BASE", "must be an http(s) URL"))
         if env == "production" and not settings.meili_master_key:
             reader.problems.append(("MEILI_MASTER_KEY", "required when MARKET_ENV=production"))
         if reader.problems:

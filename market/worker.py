@@ -24,6 +24,7 @@ from market.core.outbox.delivery import deliver
 from market.core.outbox.relay import DELIVER_JOB, JobQueue, relay_once
 from market.core.resources import Resources, current
 from market.orders.jobs import purge_idempotency_keys, release_expired_reservations
+from market.payments.jobs import reconcile as reconcile_stripe
 from market.settings import Settings
 from search import indexer
 from search.index import index_uid
@@ -31,7 +32,7 @@ from search.indexer import IndexSync
 
 log = structlog.get_logger(__name__)
 
-HANDLER_MODULES: tuple[str, ...] = ("market.catalog.jobs", "search.handlers")
+HANDLER_MODULES: tuple[str, ...] = ("market.catalog.jobs", "market.payments.jobs", "search.handlers")
 """Modules whose import registers event handlers; each context with a `jobs.py` adds itself here."""
 
 
@@ -114,6 +115,7 @@ def build_worker(
             CronJob(mark_expired_certifications, cron="7 * * * *"),
             CronJob(release_expired_reservations, cron="* * * * *"),
             CronJob(purge_idempotency_keys, cron="17 * * * *"),
+            CronJob(reconcile_stripe, cron="*/10 * * * *"),
         ],
         concurrency=settings.worker_concurrency,
         startup=startup,

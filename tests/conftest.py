@@ -34,6 +34,17 @@ os.environ["LOG_ACCESS"] = "false"
 os.environ["LOG_LEVEL"] = "warning"
 os.environ["GUEST_CHECKOUTS_PER_ADDRESS"] = "100"  # the racing tests check out 60 guests from one address
 
+from tests.fakes.stripe import FakeStripe  # noqa: E402
+
+# The app talks to the fake Stripe (tests/fakes/stripe.py) through the real `stripe` library. A real test-mode key in
+# STRIPE_SECRET_KEY is kept aside for the one test that talks to Stripe itself.
+STRIPE_TEST_MODE_KEY = os.environ.get("STRIPE_SECRET_KEY")
+FAKE_STRIPE = FakeStripe()
+os.environ["STRIPE_API_BASE"] = FAKE_STRIPE.start()
+os.environ["STRIPE_SECRET_KEY"] = FAKE_STRIPE.api_key
+os.environ["STRIPE_PUBLISHABLE_KEY"] = "pk_test_fake_0123456789"
+os.environ["STRIPE_WEBHOOK_SECRET"] = "whsec_test_" + secrets.token_hex(16)
+
 import httpx  # noqa: E402
 import pytest  # noqa: E402
 from litestar import Litestar  # noqa: E402
@@ -46,6 +57,12 @@ from market.piccolo_app import APP_CONFIG  # noqa: E402
 from market.settings import Settings  # noqa: E402
 from tests.http import app_client  # noqa: E402
 from tests.services import OwnMeilisearch, OwnRedis, meili_binary, redis_server_available  # noqa: E402
+
+
+@pytest.fixture
+def stripe_fake() -> FakeStripe:
+    """The fake Stripe account the app is configured with (reset before every test)."""
+    return FAKE_STRIPE
 
 
 @pytest.fixture(scope="session")
@@ -90,6 +107,7 @@ async def clean_state(resources: Resources) -> None:
     tables = ", ".join(table._meta.tablename for table in APP_CONFIG.table_classes)
     await engine().run_ddl(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
     await _delete_redis_keys(resources)
+    FAKE_STRIPE.reset()
 
 
 async def _delete_redis_keys(resources: Resources) -> None:

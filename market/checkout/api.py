@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import HeaderParameter
 
 from market.accounts.addresses import address_snapshot, get_address, snapshot_of
 from market.accounts.ratelimit import AuthLimits
@@ -17,20 +16,11 @@ from market.cart.api import CartToken, cart_store
 from market.cart.service import customer_cart, guest_cart
 from market.checkout import service
 from market.checkout.schemas import CheckoutIn
-from market.core.deps import ResourcesDep
+from market.core.deps import IdempotencyKeyHeader, ResourcesDep
 from market.core.errors import FieldError, NotAuthenticated, ValidationFailed, field_error
 from market.core.idempotency import service as idempotency
 from market.core.resources import Resources
 from market.orders.schemas import OrderOut
-
-IdempotencyKeyHeader = Annotated[
-    str | None,
-    HeaderParameter(
-        name=idempotency.HEADER,
-        required=False,
-        description="Required: a unique key per checkout attempt (at most 255 characters); kept 24 hours.",
-    ),
-]
 
 
 def _buyer(request: Request[Any, Any, Any], resources: Resources, token: str | None) -> service.Buyer:
@@ -93,9 +83,7 @@ class CheckoutController(Controller):
             )
         wanted = await _request(data, buyer)
         fingerprint = idempotency.fingerprint(b"POST /api/v1/checkout", msgspec.json.encode(data, order="sorted"))
-        placed = await service.place_order(
-            cart_store(resources), buyer, wanted, key, fingerprint, resources.settings.reservation_ttl_s
-        )
+        placed = await service.place_order(cart_store(resources), buyer, wanted, key, fingerprint, resources.settings)
         headers = {"Idempotent-Replayed": "true"} if placed.replayed else {}
         if placed.order_id:
             headers["Location"] = f"/api/v1/orders/{placed.order_id}"

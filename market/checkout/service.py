@@ -31,7 +31,9 @@ from market.inventory.service import reservation_ctes
 from market.orders import reads
 from market.orders.mapping import Row, order_out
 from market.orders.tables import OrderLine
-from market.payments.gateway import PaymentGateway, PaymentRequest, PaymentStart, gateway_for
+from market.payments.gateway import PaymentGateway, PaymentRequest, PaymentStart
+from market.payments.registry import gateway_for
+from market.settings import Settings
 from market.shipping.rates import quote
 
 log = structlog.get_logger(__name__)
@@ -75,10 +77,11 @@ class Draft:
     lines: list[Row] = field(default_factory=list)
     history: list[Row] = field(default_factory=list)
     wanted: dict[str, int] = field(default_factory=dict)
+    payments: list[Row] = field(default_factory=list)
 
 
 async def place_order(
-    store: CartStore, buyer: Buyer, request: Request, key: str, request_hash: str, reservation_ttl_s: int
+    store: CartStore, buyer: Buyer, request: Request, key: str, request_hash: str, settings: Settings
 ) -> Placed:
     """Check out the buyer's cart (see the module docstring).
 
@@ -86,10 +89,10 @@ async def place_order(
         DomainError: `cart_empty`, `variant_unavailable`, `preorder_not_open`, `out_of_stock` (409, with the
             variants at fault), field errors (422), or the idempotency errors of `market.core.idempotency`.
     """
-    gateway = gateway_for(request.payment_method)
+    gateway = gateway_for(request.payment_method, settings)
     scope_key = f"{buyer.scope}:{key}"
     try:
-        draft = await _draft(store, buyer, request, gateway, reservation_ttl_s)
+        draft = await _draft(store, buyer, request, gateway, settings.reservation_ttl_s)
     except DomainError:
         earlier = await idempotency.lookup(buyer.scope, key, request_hash)  # a replay finds its cart empty
         if earlier is None:
@@ -236,6 +239,13 @@ async def _draft(
         "paid_amount": 0, "reserved_until": None if cod else now + timedelta(seconds=reservation_ttl_s),
         "created_at": now, "updated_at": now,
     })  # fmt: skip
+    if not cod:  # the local payment record, written with the order, before the processor hears of it
+        draft.payments.append({
+            "id": new_id("pay"), "order_id": draft.order["id"], "method": request.payment_method,
+            "provider": "stripe", "provider_ref": None, "client_secret": None, "status": "pending",
+            "currency": "VND", "amount": subtotal + shipping_fee, "amount_received": 0, "amount_refunded": 0,
+            "disputed_at": None, "dispute_reason": None, "created_at": now, "updated_at": now,
+        })  # fmt: skip
     return draft
 
 
@@ -284,6 +294,10 @@ ev AS (
     SELECT event_id, type, payload, now(), 0
     FROM jsonb_to_recordset($7::jsonb) AS e(event_id varchar, type varchar, payload jsonb)
     WHERE EXISTS (SELECT 1 FROM claimed)
+),
+pay AS (
+    INSERT INTO payment SELECT * FROM jsonb_populate_recordset(NULL::payment, $13::jsonb)
+    WHERE EXISTS (SELECT 1 FROM claimed)
 )
 SELECT EXISTS (SELECT 1 FROM claimed) AS claimed
 """  # noqa: S608 (built from constants: the reservation clauses and the table's own column names)
@@ -313,4 +327,5 @@ def _place_args(draft: Draft, scope_key: str, request_hash: str, body: bytes | N
         order_id,
         CREATED if body is not None else None,
         body.decode() if body is not None else None,
+        encode(draft.payments).decode(),
     ]

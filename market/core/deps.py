@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Annotated, TypeAlias
 
 from litestar.di import NamedDependency
+from litestar.params import HeaderParameter
 
 from market.core.resources import Resources
 
@@ -18,3 +19,13 @@ def bearer_token(authorization: str | None) -> str | None:
         return None
     scheme, _, token = authorization.partition(" ")
     return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        required=False,
+        description="Required: one key per attempt (at most 255 characters), reused for its retries; kept 24 hours.",
+    ),
+]

@@ -105,7 +105,8 @@ async def _paid_for(order_id: str) -> bool:
 
 
 async def cancel_in_transaction(seller_order_id: str, actor: str, reason: str, owner: Owner) -> dict[str, Any]:
-    """Cancel a seller order before handover: release its stock, and ask for a refund when it was paid by card."""
+    """Cancel a seller order before handover and release its stock; its event tells the payments side what is due
+    back (the seller order's total when it was paid by card)."""
     row = await move(seller_order_id, "cancelled", actor, reason, owner, sorted(BEFORE_HANDOVER))
     holds, product_ids = await _holds(seller_order_id)
     await inventory.release(holds)
@@ -113,8 +114,6 @@ async def cancel_in_transaction(seller_order_id: str, actor: str, reason: str, o
     facts = {"seller_order_id": seller_order_id, "order_id": row["order_id"], "seller_id": row["seller"]}
     await record("seller_order.cancelled", {**facts, "actor": actor, "reason": reason, "refund_due": refund_due})
     await record("stock.updated", {"product_ids": product_ids})
-    if refund_due:
-        await record("refund.requested", {**facts, "amount": refund_due, "reason": reason})
     return row
 
 
@@ -200,7 +199,8 @@ async def pack(seller_order_id: str, actor: str, owner: Owner, packed: dict[str,
 
 
 async def refund(seller_order_id: str, actor: str, reason: str) -> None:
-    """An operator refunds a seller order whose money came in (card paid, or cash collected at delivery)."""
+    """An operator refunds a seller order whose money came in (card paid, or cash collected at delivery); the
+    payments side refunds a card, operators pay cash back by transfer."""
     async with transaction():
         current = await _current(seller_order_id, OPERATOR)
         paid = await _paid_for(current["order_id"])
@@ -210,9 +210,9 @@ async def refund(seller_order_id: str, actor: str, reason: str) -> None:
         if not (paid or collected):
             raise Conflict("No money came in for this seller order.", code="nothing_to_refund")
         row = await move(seller_order_id, "refunded", actor, reason, OPERATOR)
-        await record("refund.requested", {
+        await record("seller_order.refunded", {
             "seller_order_id": seller_order_id, "order_id": row["order_id"], "seller_id": row["seller"],
-            "amount": row["total"], "reason": reason,
+            "amount": row["total"], "reason": reason, "actor": actor,
         })  # fmt: skip
 
 
@@ -236,23 +236,42 @@ async def confirm_payment(order_id: str, amount: int, actor: str) -> bool:
     return True
 
 
-async def expire_order(order_id: str) -> bool:
-    """Release the stock of a card order whose payment did not come in time; exactly once (False when it was
-    paid or released meanwhile)."""
+async def release_unpaid(order_id: str, payment_status: str, reason: str) -> bool:
+    """An unpaid card order's payment will not come (expired, failed, canceled): its pending seller orders are
+    cancelled and their stock released, exactly once (False when it was paid or released meanwhile)."""
     async with transaction():
-        expired = await fetch(
-            "UPDATE orders SET payment_status = 'expired', reserved_until = NULL, updated_at = now() "
+        closed = await fetch(
+            "UPDATE orders SET payment_status = $2, reserved_until = NULL, updated_at = now() "
             "WHERE id = $1 AND payment_status = 'pending' RETURNING id",
             order_id,
+            payment_status,
         )
-        if not expired:
+        if not closed:
             return False
         for row in await fetch(
             "SELECT id FROM seller_order WHERE order_id = $1 AND status = 'pending_payment' ORDER BY id", order_id
         ):
-            await cancel_in_transaction(row["id"], "system", "payment_expired", OPERATOR)
-        await record("order.expired", {"order_id": order_id})
+            await cancel_in_transaction(row["id"], "system", reason, OPERATOR)
+        await record(f"order.{payment_status}", {"order_id": order_id})
     return True
+
+
+async def expire_order(order_id: str) -> bool:
+    """Release the stock of a card order whose payment did not come in time."""
+    return await release_unpaid(order_id, "expired", "payment_expired")
+
+
+async def record_cod_collected(seller_order_id: str, amount: int, reference: str) -> bool:
+    """The carrier reports the cash it collected for a seller order (once; a repeat of the same report changes
+    nothing, and the first report stands)."""
+    rows = await fetch(
+        "UPDATE seller_order SET cod_collected = $2, cod_reference = $3, updated_at = now() "
+        "WHERE id = $1 AND payment_method = 'cod' AND cod_collected IS NULL RETURNING id",
+        seller_order_id,
+        amount,
+        reference,
+    )
+    return bool(rows)
 
 
 async def release_expired(limit: int = 200) -> int:

@@ -52,6 +52,8 @@ class SellerOrder(Table, tablename="seller_order"):
     origin_province_code = Integer()
     destination_province_code = Integer()
     status_reason = Text(null=True, default=None)
+    cod_collected = BigInt(null=True, default=None)
+    cod_reference = Varchar(length=64, null=True, default=None)
     version = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -1,16 +1,15 @@
-"""The `PaymentGateway` protocol checkout and refunds go through, and the gateways of this release.
+"""The `PaymentGateway` protocol checkout and refunds go through, and the gateways of this marketplace.
 
-Checkout writes the order first and calls `start` only after its transaction has committed (never inside it); a
-retry of the same checkout calls `start` again for the same order, so a gateway must derive its own idempotency
-from `PaymentRequest.order_id`. Domestic methods (VietQR transfers, wallets) plug in here as more gateways.
+Checkout writes the order (and, for a card, its payment record) first and calls `start` only after its statement has
+committed, never inside a transaction; a retry of the same checkout calls `start` again for the same order, so a
+gateway derives its own idempotency from the order. Domestic methods (VietQR transfers, wallets) plug in here as
+more gateways.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
-
-from market.core.errors import DependencyUnavailable, field_error
 
 
 @dataclass(frozen=True)
@@ -24,8 +23,8 @@ class PaymentRequest:
 
 @dataclass(frozen=True)
 class PaymentStart:
-    """What the client does next: `status` is `cash_on_delivery` (nothing), or `requires_payment` (confirm with
-    the processor's SDK using `client_secret`, when the gateway issues one)."""
+    """What the client does next: `status` is `cash_on_delivery` (nothing), or `requires_payment` (confirm with the
+    processor's own SDK, using `client_secret` and `publishable_key`)."""
 
     status: str
     client_secret: str | None = None
@@ -34,10 +33,20 @@ class PaymentStart:
 
 @dataclass(frozen=True)
 class RefundRequest:
+    refund_id: str
     order_id: str
-    seller_order_id: str
+    provider_ref: str | None
     amount: int
     reason: str
+
+
+@dataclass(frozen=True)
+class RefundOutcome:
+    """`succeeded`, `pending` (the processor finishes it later), `failed` or `manual` (operators pay it back by bank
+    transfer)."""
+
+    status: str
+    provider_ref: str | None = None
 
 
 class PaymentGateway(Protocol):
@@ -51,13 +60,14 @@ class PaymentGateway(Protocol):
         """Begin collecting the payment of a committed order (idempotent per order)."""
         ...
 
-    async def refund(self, request: RefundRequest) -> str:
-        """Give money back; returns the refund's status (idempotent per seller order and reason)."""
+    async def refund(self, request: RefundRequest) -> RefundOutcome:
+        """Give money back (idempotent per refund id)."""
         ...
 
 
 class CashOnDelivery:
-    """The postman collects the total at the door: nothing to start, and nothing to refund before collection."""
+    """The postman collects the total at the door: nothing to start; cash already collected is paid back by the
+    operators' bank transfer."""
 
     method = "cod"
     confirms_at_checkout = True
@@ -65,31 +75,5 @@ class CashOnDelivery:
     async def start(self, request: PaymentRequest) -> PaymentStart:
         return PaymentStart("cash_on_delivery")
 
-    async def refund(self, request: RefundRequest) -> str:
-        # Cash already collected is paid back by the operators' bank transfer, outside any processor.
-        return "manual"
-
-
-class CardAwaitingProcessor:
-    """Card orders before a card processor is wired in (the Stripe issue): the order waits in pending_payment with
-    its stock reserved until the reservation expires; no client secret is issued and nothing is charged."""
-
-    method = "card"
-    confirms_at_checkout = False
-
-    async def start(self, request: PaymentRequest) -> PaymentStart:
-        return PaymentStart("requires_payment")
-
-    async def refund(self, request: RefundRequest) -> str:
-        raise DependencyUnavailable("card processor", "No card processor is configured to refund through.")
-
-
-GATEWAYS: dict[str, PaymentGateway] = {"cod": CashOnDelivery(), "card": CardAwaitingProcessor()}
-
-
-def gateway_for(method: str) -> PaymentGateway:
-    """The gateway of a payment method; 422 `payment_method_unavailable` for one this marketplace does not take."""
-    gateway = GATEWAYS.get(method)
-    if gateway is None:
-        raise field_error("payment_method", "payment_method_unavailable", f"Payment method {method!r} is not offered.")
-    return gateway
+    async def refund(self, request: RefundRequest) -> RefundOutcome:
+        return RefundOutcome("manual")

@@ -10,7 +10,6 @@ import pytest
 from market.core.db import fetch
 from market.inventory.service import levels
 from market.orders import service
-from market.orders.tables import SellerOrderTransition
 from tests.buyers import mobile_buyer, seller_with_products
 from tests.factories import api_key, bearer
 from tests.shoppers import checkout, checkout_body, fill_cart, variant_ids
@@ -196,28 +195,6 @@ async def test_card_order_waits_then_its_reservation_expires_once(
     assert await service.confirm_payment(order["id"], order["total"], "test") is False
 
 
-async def test_paid_card_order_is_confirmed_and_refund_requested_on_cancel(
-    client: httpx.AsyncClient, operator: str, categories: None
-) -> None:
-    shop = await seller_with_products(client, operator, [{}])
-    kg, _ = variant_ids(shop["products"][0])
-    buyer = await mobile_buyer(client)
-    await fill_cart(client, buyer["headers"], [(kg, 1)])
-    order = (await checkout(client, buyer["headers"], checkout_body(payment_method="card"))).json()
-
-    assert await service.confirm_payment(order["id"], order["total"], "payments") is True
-    assert await service.confirm_payment(order["id"], order["total"], "payments") is False
-    sor = order["seller_orders"][0]["id"]
-    cancelled = await client.post(f"/seller/v1/orders/{sor}/cancel", json={"reason": "Hết hàng"},
-                                  headers=bearer(shop["key"]))  # fmt: skip
-
-    assert cancelled.status_code == 200
-    assert [step["to_status"] for step in cancelled.json()["history"]] == ["pending_payment", "confirmed", "cancelled"]
-    refunds = await fetch("SELECT payload FROM outbox_event WHERE type = 'refund.requested'")
-    assert len(refunds) == 1 and f'"amount": {order["total"]}' in refunds[0]["payload"]
-    assert await SellerOrderTransition.count().where(SellerOrderTransition.seller_order == sor) == 3
-
-
 async def test_preorder_lines_reserve_the_harvest_capacity(
     client: httpx.AsyncClient, operator: str, categories: None
 ) -> None:
@@ -238,3 +215,11 @@ async def test_preorder_lines_reserve_the_harvest_capacity(
     assert short.status_code == 409 and short.json()["variants"][0]["available"] == 1
     level = (await levels([variant]))[variant]
     assert (level.preorder_reserved, level.reserved, level.available) == (4, 0, 1)
+
+
+async def test_cash_collected_is_recorded_once_per_seller_order(client: httpx.AsyncClient, placed: dict) -> None:
+    sor = placed["sor"]["id"]
+    assert await service.record_cod_collected(sor, placed["sor"]["cod_amount"], "EJ012345678VN") is True
+    assert await service.record_cod_collected(sor, 1, "EJ012345678VN") is False  # a repeated report changes nothing
+    row = (await fetch("SELECT cod_collected, cod_reference FROM seller_order WHERE id = $1", sor))[0]
+    assert (row["cod_collected"], row["cod_reference"]) == (placed["sor"]["cod_amount"], "EJ012345678VN")

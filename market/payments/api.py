@@ -1,0 +1,101 @@
+"""Payment endpoints: Stripe's webhook, and operators' payments, disputes and refunds."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import stripe
+from litestar import Controller, Request, get, post
+from litestar.di import Provide
+from litestar.params import Parameter
+
+from market.core.deps import IdempotencyKeyHeader, ResourcesDep
+from market.core.errors import DomainError, NotFound
+from market.core.idempotency.service import checked_key
+from market.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor, page_of
+from market.core.schemas import rfc3339
+from market.operators.auth import OperatorPrincipal, provide_operator
+from market.payments import service
+from market.payments.registry import stripe_gateway
+from market.payments.schemas import PaymentOut, RefundIn, RefundOut, WebhookAck
+from market.payments.tables import Payment, Refund
+
+Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
+
+
+class InvalidSignature(DomainError):
+    status = 400
+    code = "invalid_signature"
+    title = "Invalid signature"
+
+
+class StripeWebhookController(Controller):
+    path = "/webhooks/stripe"
+    tags = ["webhooks"]
+
+    @post("/", operation_id="webhooks_stripe", status_code=200)
+    async def receive(self, request: Request[Any, Any, Any], resources: ResourcesDep) -> WebhookAck:
+        """Stripe's events: the signature is checked on the raw body, the event stored once and acknowledged."""
+        secret = resources.settings.stripe_webhook_secret
+        if not secret:
+            raise NotFound("Card payments are not configured.")
+        body = await request.body()
+        try:
+            client = stripe_gateway(resources.settings).client
+            event = client.construct_event(body, request.headers.get("stripe-signature", ""), secret)
+        except (stripe.SignatureVerificationError, ValueError) as exc:
+            raise InvalidSignature("The Stripe-Signature header does not match this body, or it is too old.") from exc
+        stored = await service.receive(json.loads(body))  # verified above; the event exactly as Stripe sent it
+        return WebhookAck(received=True, duplicate=not stored and event.type in service.HANDLED_EVENTS)
+
+
+def refund_out(row: dict[str, Any]) -> RefundOut:
+    return RefundOut(row["id"], row["order_id"], row["seller_order_id"], row["amount"], row["reason"], row["status"],
+                     row["requested_by"], rfc3339(row["created_at"]))  # fmt: skip
+
+
+def payment_out(row: dict[str, Any]) -> PaymentOut:
+    return PaymentOut(
+        row["id"], row["order_id"], row["method"], row["status"], row["amount"], row["amount_received"],
+        row["amount_refunded"], row["provider_ref"], rfc3339(row["disputed_at"]), row["dispute_reason"],
+        rfc3339(row["created_at"]),
+    )  # fmt: skip
+
+
+class AdminPaymentController(Controller):
+    """Operators: card payments (disputed ones flagged), refunds of an order, and new refunds."""
+
+    path = "/admin/v1"
+    tags = ["admin: payments"]
+    dependencies = {"operator": Provide(provide_operator)}
+
+    @get("/payments", operation_id="admin_payments_list")
+    async def list_payments(
+        self, operator: OperatorPrincipal, disputed: bool | None = None, limit: Limit = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> Page[PaymentOut]:  # fmt: skip
+        """Card payments, newest first; `disputed=true` for those a cardholder disputed."""
+        query = Payment.select()
+        if disputed is not None:
+            query = query.where(Payment.disputed_at.is_not_null() if disputed else Payment.disputed_at.is_null())
+        if cursor:
+            query = query.where(Payment.id < str(decode_cursor(cursor, 1)[0]))
+        rows = await query.order_by(Payment.id, ascending=False).limit(limit + 1).run()
+        return page_of([payment_out(row) for row in rows], limit, lambda last: encode_cursor(last.id))
+
+    @get("/orders/{order_id:str}/refunds", operation_id="admin_refunds_list")
+    async def list_refunds(self, order_id: str, operator: OperatorPrincipal) -> list[RefundOut]:
+        """The refunds of one order, oldest first."""
+        rows = await Refund.select().where(Refund.order_id == order_id).order_by(Refund.id).run()
+        return [refund_out(row) for row in rows]
+
+    @post("/orders/{order_id:str}/refunds", operation_id="admin_refunds_create", status_code=201)
+    async def refund(
+        self, order_id: str, data: RefundIn, operator: OperatorPrincipal, idempotency_key: IdempotencyKeyHeader
+    ) -> RefundOut:
+        """Refund all or part of an order's card payment, or one seller order; needs an Idempotency-Key."""
+        key = checked_key(idempotency_key)
+        refund = await service.operator_refund(order_id, data.seller_order_id, data.amount, data.reason, key,
+                                               operator.operator_id)  # fmt: skip
+        return refund_out(refund)
