@@ -36,6 +36,12 @@ from market.sellers.api import (
     SellerOnboardingController,
 )
 from market.settings import Settings
+from market.shipping.api import (
+    AdminShippingController,
+    BuyerTrackingController,
+    CarrierWebhookController,
+    SellerParcelController,
+)
 from search.api import SearchController
 
 API_DESCRIPTION = (
@@ -76,6 +82,7 @@ def _buyer_router(settings: Settings) -> Router:
             CartController,
             CheckoutController,
             BuyerOrderController,
+            BuyerTrackingController,
         ],
         middleware=[csrf_middleware(settings.secret_key), session_config(settings.session_ttl_s).middleware],
     )
@@ -117,6 +124,9 @@ def create_app(
         AdminOrderController,
         AdminPaymentController,
         StripeWebhookController,
+        SellerParcelController,
+        AdminShippingController,
+        CarrierWebhookController,
         SearchController,
         _buyer_router(settings),
     ]

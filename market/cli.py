@@ -48,28 +48,61 @@ def main() -> None:
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the API with granian."""
     _settings()  # refuse to start with a bad configuration, with a clear message, before granian forks
-    args = [
-        sys.executable,
-        "-m",
-        "granian",
-        "--interface",
-        "asgi",
-        "--factory",
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--workers-kill-timeout",
-        "15",
-        "--no-ws",
-        "--log-level",
-        "warning",
-        "market.app:create_app_from_env",
-    ]
     click.echo(f"market API on http://{host}:{port} (docs: http://{host}:{port}/schema)")
+    _granian("market.app:create_app_from_env", host, port, workers)
+
+
+def _granian(factory: str, host: str, port: int, workers: int) -> None:
+    args = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", host, "--port",
+            str(port), "--workers", str(workers), "--workers-kill-timeout", "15", "--no-ws", "--log-level", "warning",
+            factory]  # fmt: skip
     os.execv(sys.executable, args)  # noqa: S606 - replaces this process with granian, arguments are ours
+
+
+@main.command("carrier-sim")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8700, show_default=True, type=int)
+def carrier_sim(host: str, port: int) -> None:
+    """Serve the carrier simulator (Vietnam Post / EMS API shape). Its environment: CARRIER_PARTNER_ID,
+    CARRIER_PARTNER_SECRET, CARRIER_WEBHOOK_SECRET, CARRIER_SIM_WEBHOOK_URL (the marketplace's
+    /webhooks/carriers/vnpost), CARRIER_SIM_TICK_S (seconds between status steps), CARRIER_SIM_FAIL_PERCENT."""
+    click.echo(f"carrier simulator on http://{host}:{port} (faults: POST /_sim/faults)")
+    _granian("market.shipping.simulator:create_from_env", host, port, 1)
+
+
+@main.group("cod")
+def cod_group() -> None:
+    """Cash on delivery commands."""
+
+
+@cod_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--batch", default=None, help="The batch's name (default: the file's name).")
+def cod_import(path: str, batch: str | None) -> None:
+    """Import a COD remittance batch (CSV: tracking_code, amount, fee) and list what did not match."""
+    from pathlib import Path
+
+    from market.shipping import service
+    from market.shipping.registry import carrier_for
+
+    text = Path(path).read_text(encoding="utf-8")
+
+    async def work(resources: Any, settings: Settings) -> dict[str, Any]:
+        carrier = carrier_for(settings)
+        if carrier is None:
+            raise click.ClickException("CARRIER_API_BASE is not set: which carrier's format is this?")
+        lines = carrier.parse_remittance(batch or Path(path).stem, text)
+        with click.progressbar(length=len(lines.lines), label="importing", file=sys.stderr) as bar:
+            summary = await service.import_remittance(lines)
+            bar.update(len(lines.lines))
+        return summary
+
+    summary = _with_resources(work)
+    click.echo(f"batch {summary['batch']}: {summary['matched']} matched, {len(summary['mismatched'])} mismatched, "
+               f"{len(summary['unknown'])} unknown, {summary['repeated']} already imported")  # fmt: skip
+    for kind in ("mismatched", "unknown"):
+        for line in summary[kind]:
+            click.echo(f"  {kind}: {line['tracking_code']} {line['amount']:,} đ (expected {line['expected']})")
 
 
 @main.command()

@@ -15,6 +15,7 @@ from market.operators.tables import Operator
 from market.orders.tables import Order, OrderLine, SellerOrder, SellerOrderTransition
 from market.payments.tables import Payment, Refund, StripeEvent
 from market.sellers.tables import ApiKey, Seller, SellerInvitation, SellerMember, SellerStatusChange
+from market.shipping.tables import CodRemittanceLine, Parcel, ParcelEvent
 from search.tables import SearchPending
 
 APP_CONFIG = AppConfig(
@@ -45,6 +46,9 @@ APP_CONFIG = AppConfig(
         Payment,
         Refund,
         StripeEvent,
+        Parcel,
+        ParcelEvent,
+        CodRemittanceLine,
     ],
     migration_dependencies=[],
     commands=[],

@@ -67,6 +67,11 @@ class Settings:
     stripe_webhook_secret: str | None = field(default=None, repr=False)
     stripe_api_base: str | None = None
     stripe_timeout_s: float = 10.0
+    carrier_api_base: str | None = None
+    carrier_partner_id: str = "market"
+    carrier_partner_secret: str = field(default="", repr=False)
+    carrier_webhook_secret: str = field(default="", repr=False)
+    carrier_timeout_s: float = 2.0
 
     @property
     def card_payments(self) -> bool:
@@ -124,7 +129,14 @@ class Settings:
             stripe_webhook_secret=reader.optional("STRIPE_WEBHOOK_SECRET"),
             stripe_api_base=reader.optional("STRIPE_API_BASE"),
             stripe_timeout_s=reader.number("STRIPE_TIMEOUT_S", 10.0, low=0.1, high=80),
+            carrier_api_base=reader.optional("CARRIER_API_BASE"),
+            carrier_partner_id=reader.text("CARRIER_PARTNER_ID", "market"),
+            carrier_partner_secret=reader.optional("CARRIER_PARTNER_SECRET") or "",
+            carrier_webhook_secret=reader.optional("CARRIER_WEBHOOK_SECRET") or "",
+            carrier_timeout_s=reader.number("CARRIER_TIMEOUT_S", 2.0, low=0.1, high=60),
         )
+        if settings.carrier_api_base and not (settings.carrier_partner_secret and settings.carrier_webhook_secret):
+            reader.problems.append(("CARRIER_API_BASE", "needs CARRIER_PARTNER_SECRET and CARRIER_WEBHOOK_SECRET"))
         if settings.stripe_secret_key and not (settings.stripe_publishable_key and settings.stripe_webhook_secret):
             reader.problems.append(("STRIPE_SECRET_KEY", "needs STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET too"))
         if settings.stripe_api_base and urlsplit(settings.stripe_api_base).scheme not in ("http", "https"):

@@ -26,13 +26,19 @@ from market.core.resources import Resources, current
 from market.orders.jobs import purge_idempotency_keys, release_expired_reservations
 from market.payments.jobs import reconcile as reconcile_stripe
 from market.settings import Settings
+from market.shipping.jobs import handoff_loop
 from search import indexer
 from search.index import index_uid
 from search.indexer import IndexSync
 
 log = structlog.get_logger(__name__)
 
-HANDLER_MODULES: tuple[str, ...] = ("market.catalog.jobs", "market.payments.jobs", "search.handlers")
+HANDLER_MODULES: tuple[str, ...] = (
+    "market.catalog.jobs",
+    "market.payments.jobs",
+    "market.shipping.jobs",
+    "search.handlers",
+)
 """Modules whose import registers event handlers; each context with a `jobs.py` adds itself here."""
 
 
@@ -90,12 +96,20 @@ async def mark_expired_certifications(ctx: WorkerContext) -> int:
 
 
 def build_worker(
-    settings: Settings, queue: Queue, handlers: HandlerRegistry, *, with_search_sync: bool = True
+    settings: Settings,
+    queue: Queue,
+    handlers: HandlerRegistry,
+    *,
+    with_search_sync: bool = True,
+    with_handoff: bool = True,
 ) -> Worker[WorkerContext]:
     """The SAQ worker with the outbox relay (and the search indexer) started and stopped alongside it."""
     loops: list[PollingLoop | LeaderOnly] = [outbox_relay(queue, settings)]
     if with_search_sync:
         loops.append(search_sync(settings))
+    handoff = handoff_loop(settings) if with_handoff else None
+    if handoff is not None:
+        loops.append(handoff)
     tasks: list[asyncio.Task[None]] = []
 
     async def startup(ctx: WorkerContext) -> None:

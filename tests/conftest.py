@@ -44,6 +44,17 @@ os.environ["STRIPE_API_BASE"] = FAKE_STRIPE.start()
 os.environ["STRIPE_SECRET_KEY"] = FAKE_STRIPE.api_key
 os.environ["STRIPE_PUBLISHABLE_KEY"] = "pk_test_fake_0123456789"
 os.environ["STRIPE_WEBHOOK_SECRET"] = "whsec_test_" + secrets.token_hex(16)
+os.environ["STRIPE_TIMEOUT_S"] = "1"  # the timeout test waits for it
+
+from tests.fakes.carrier import CarrierSim, free_port  # noqa: E402
+
+# The carrier is market's own simulator (`market carrier-sim`), served over HTTP by the `carrier_sim` fixture.
+CARRIER_SIM = CarrierSim(free_port())
+os.environ["CARRIER_API_BASE"] = CARRIER_SIM.url
+os.environ["CARRIER_PARTNER_ID"] = CARRIER_SIM.partner_id
+os.environ["CARRIER_PARTNER_SECRET"] = CARRIER_SIM.partner_secret
+os.environ["CARRIER_WEBHOOK_SECRET"] = CARRIER_SIM.webhook_secret
+os.environ["CARRIER_TIMEOUT_S"] = "1"
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402
@@ -57,6 +68,20 @@ from market.piccolo_app import APP_CONFIG  # noqa: E402
 from market.settings import Settings  # noqa: E402
 from tests.http import app_client  # noqa: E402
 from tests.services import OwnMeilisearch, OwnRedis, meili_binary, redis_server_available  # noqa: E402
+
+
+@pytest.fixture
+def carrier_sim() -> CarrierSim:
+    """The carrier simulator over real HTTP (started once, reset before each test that asks for it)."""
+    CARRIER_SIM.start()
+    CARRIER_SIM.reset()
+    return CARRIER_SIM
+
+
+@pytest.fixture(scope="session", autouse=True)
+def stop_carrier_sim() -> Iterator[None]:
+    yield
+    CARRIER_SIM.stop()
 
 
 @pytest.fixture

@@ -109,7 +109,12 @@ reserved AS (
 )"""  # noqa: S608 (the parameters' placeholders, never values)
 
 
-RELEASE_SQL = """
+async def release(holds: list[Hold]) -> None:
+    """Give held units back (a cancelled or expired order), inside the caller's transaction."""
+    await _change(RELEASE_SQL, holds)
+
+
+_CHANGE_SQL = """
 WITH wanted AS (
     SELECT variant_id, sum(quantity)::int AS quantity, preorder
     FROM unnest($1::varchar[], $2::int[], $3::bool[]) AS w(variant_id, quantity, preorder)
@@ -118,22 +123,36 @@ WITH wanted AS (
 locked AS MATERIALIZED (
     SELECT variant_id FROM stock_level WHERE variant_id = ANY($1::varchar[]) ORDER BY variant_id FOR UPDATE
 )
-UPDATE stock_level s SET
-    reserved = s.reserved - CASE WHEN w.preorder THEN 0 ELSE w.quantity END,
-    preorder_reserved = s.preorder_reserved - CASE WHEN w.preorder THEN w.quantity ELSE 0 END,
-    updated_at = now()
+UPDATE stock_level s SET {assignments}, updated_at = now()
 FROM wanted w
 WHERE s.variant_id = w.variant_id AND s.variant_id IN (SELECT variant_id FROM locked)
-RETURNING s.variant_id
 """
 
+RELEASE_SQL = _CHANGE_SQL.format(
+    assignments="""
+    reserved = s.reserved - CASE WHEN w.preorder THEN 0 ELSE w.quantity END,
+    preorder_reserved = s.preorder_reserved - CASE WHEN w.preorder THEN w.quantity ELSE 0 END"""
+)
+CONSUME_SQL = _CHANGE_SQL.format(
+    assignments="""
+    on_hand = s.on_hand - CASE WHEN w.preorder THEN 0 ELSE w.quantity END,
+    reserved = s.reserved - CASE WHEN w.preorder THEN 0 ELSE w.quantity END,
+    preorder_capacity = s.preorder_capacity - CASE WHEN w.preorder THEN w.quantity ELSE 0 END,
+    preorder_reserved = s.preorder_reserved - CASE WHEN w.preorder THEN w.quantity ELSE 0 END"""
+)
+RESTOCK_SQL = _CHANGE_SQL.format(assignments="on_hand = s.on_hand + w.quantity")
 
-async def release(holds: list[Hold]) -> None:
-    """Give held units back (a cancelled or expired order), inside the caller's transaction."""
+
+async def _change(sql: str, holds: list[Hold]) -> None:
     if holds:
-        await fetch(
-            RELEASE_SQL,
-            [hold.variant_id for hold in holds],
-            [hold.quantity for hold in holds],
-            [hold.preorder for hold in holds],
-        )
+        await fetch(sql, [h.variant_id for h in holds], [h.quantity for h in holds], [h.preorder for h in holds])
+
+
+async def consume(holds: list[Hold]) -> None:
+    """The reserved units left with the carrier: out of stock on hand (or out of the harvest's capacity)."""
+    await _change(CONSUME_SQL, holds)
+
+
+async def restock(holds: list[Hold]) -> None:
+    """Returned goods are back on the seller's shelf."""
+    await _change(RESTOCK_SQL, holds)

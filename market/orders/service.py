@@ -285,3 +285,50 @@ async def release_expired(limit: int = 200) -> int:
     for row in due:
         released += int(await expire_order(row["id"]))
     return released
+
+
+CARRIER_TARGETS = {"picked_up": "handed_over", "in_transit": "in_transit", "delivered": "delivered",
+                   "delivery_failed": "delivery_failed", "returning": "returning", "returned": "returned"}  # fmt: skip
+"""The carrier's parcel statuses, as seller order statuses."""
+
+
+def _path(current: str, target: str) -> list[str]:
+    """The shortest run of legal moves from `current` to `target` (empty when there is none, or nothing to do)."""
+    frontier, seen = [[current]], {current}
+    while frontier:
+        route = frontier.pop(0)
+        if route[-1] == target:
+            return route[1:]
+        for following in sorted(TRANSITIONS.get(route[-1], ())):
+            if following not in seen and following not in ("cancelled", "refunded", "completed"):
+                seen.add(following)
+                frontier.append([*route, following])
+    return []
+
+
+async def follow_carrier(
+    seller_order_id: str, parcel_status: str, actor: str, note: str | None, money_collect: int, reference: str
+) -> list[str]:
+    """Move a seller order to where its parcel is (inside the caller's transaction), through every status on the
+    way when reports were missed: the stock leaves at pickup, comes back on return, and the cash collected at
+    delivery is recorded. Returns the statuses it went through."""
+    target = CARRIER_TARGETS.get(parcel_status)
+    if target is None:
+        return []
+    rows = await fetch("SELECT status, order_id, seller, total FROM seller_order WHERE id = $1 FOR UPDATE",
+                       seller_order_id)  # fmt: skip
+    route = _path(rows[0]["status"], target)
+    for status in route:
+        row = await move(seller_order_id, status, actor, note, OPERATOR)
+        facts = {"seller_order_id": seller_order_id, "order_id": row["order_id"], "seller_id": row["seller"]}
+        if status in ("handed_over", "returned"):
+            holds, product_ids = await _holds(seller_order_id)
+            await (inventory.consume if status == "handed_over" else inventory.restock)(holds)
+            await record("stock.updated", {"product_ids": product_ids})
+        if status == "delivered" and money_collect:
+            await record_cod_collected(seller_order_id, money_collect, reference)
+        if status == "returned":
+            refund_due = row["total"] if await _paid_for(row["order_id"]) else 0
+            facts["refund_due"] = refund_due
+        await record(f"seller_order.{status}", facts)
+    return route

@@ -121,3 +121,14 @@ async def reconcile(ctx: Any = None) -> int:
     if added:
         log.info("stripe_events_reconciled", added=added)
     return added
+
+
+@registry.on("seller_order.returned", name="payments.refund_returned")
+async def refund_returned(event: Event) -> None:
+    """A card-paid parcel came back undelivered: the buyer gets the seller order's total back (cash on delivery:
+    nothing was collected, nothing is owed)."""
+    facts = event.payload
+    if facts.get("refund_due"):
+        key = f"return:{facts['seller_order_id']}"
+        await service.request_refund(facts["order_id"], facts["seller_order_id"], facts["refund_due"],
+                                     "returned undelivered", key, "carrier")  # fmt: skip

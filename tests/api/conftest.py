@@ -37,7 +37,7 @@ async def seller(client: httpx.AsyncClient, operator: str, categories: None) -> 
 async def worker(settings: Settings) -> AsyncIterator[Callable[[], Awaitable[None]]]:
     """A real worker (relay + SAQ) in this process; `await drain()` waits until every event is delivered."""
     queue = make_queue(settings)
-    running = build_worker(settings, queue, load_handlers())
+    running = build_worker(settings, queue, load_handlers(), with_handoff=False)  # tests hand parcels over themselves
     task = asyncio.create_task(running.start())
 
     async def drain() -> None:

@@ -71,7 +71,7 @@ async def test_card_checkout_hands_the_client_secret_over(
 
 
 async def test_stripe_down_at_checkout_is_a_503_and_the_retry_makes_one_intent(
-    client: httpx.AsyncClient, shop: dict[str, Any], stripe_fake: FakeStripe
+    client: httpx.AsyncClient, shop: dict[str, Any], stripe_fake: FakeStripe, settings: Settings
 ) -> None:
     variants = variant_ids(shop["products"][0])
     buyer = await mobile_buyer(client)
@@ -82,10 +82,12 @@ async def test_stripe_down_at_checkout_is_a_503_and_the_retry_makes_one_intent(
         down = await checkout(client, buyer["headers"], body, key="card-1")
     with stripe_fake.faulty("error"):
         failing = await checkout(client, buyer["headers"], body, key="card-1")
+    with stripe_fake.faulty("slow", delay_s=settings.stripe_timeout_s + 0.5):
+        slow = await checkout(client, buyer["headers"], body, key="card-1")
 
     assert down.status_code == 503 and down.json()["code"] == "dependency_unavailable"
     assert down.json()["dependency"] == "stripe" and down.headers["retry-after"]
-    assert failing.status_code == 503
+    assert failing.status_code == 503 and slow.status_code == 503
     (order_id,) = [row["id"] for row in await fetch("SELECT id FROM orders")]
     assert (await status_of(order_id))[0] == "pending"
     assert (await levels([variants[0]]))[variants[0]].reserved == 1
@@ -141,9 +143,15 @@ async def test_success_confirms_and_failure_releases(
 async def test_events_three_times_shuffled_end_as_in_order(
     client: httpx.AsyncClient, shop: dict[str, Any], stripe_fake: FakeStripe, settings: Settings, worker: Drain
 ) -> None:
-    orders = [await card_order(client, shop, [(0, 1)]) for _ in range(3)]
+    orders = [await card_order(client, shop, [(0, 1)]) for _ in range(4)]
     kg = orders[0]["variants"][0]
+    late = orders[3]["order"]["id"]  # its reservation expires before the payment's success arrives
+    await fetch("UPDATE orders SET reserved_until = now() - interval '1 second' WHERE id = $1", late)
+    from market.orders.service import release_expired
+
+    assert await release_expired() == 1
     events = stripe_fake.succeed(orders[0]["intent_id"]) + stripe_fake.fail(orders[1]["intent_id"])
+    events += stripe_fake.succeed(orders[3]["intent_id"])
     stripe_fake._cancel(stripe_fake.intents[orders[2]["intent_id"]])
     events += [e for e in stripe_fake.events if e["type"] == "payment_intent.canceled"]
     events += stripe_fake.dispute(orders[0]["intent_id"])
@@ -160,6 +168,7 @@ async def test_events_three_times_shuffled_end_as_in_order(
     assert await status_of(orders[1]["order"]["id"]) == ("failed", ["cancelled"])
     assert await status_of(orders[2]["order"]["id"]) == ("canceled", ["cancelled"])
     assert (await levels([kg]))[kg].reserved == 1  # released once each, never twice
+    assert [r["amount"] for r in stripe_fake.refunds.values()] == [orders[3]["order"]["total"]]  # refunded once
     confirmations = await fetch("SELECT count(*) AS n FROM seller_order_transition WHERE to_status = 'confirmed'")
     assert confirmations[0]["n"] == 1
     flagged = await client.get("/admin/v1/payments", params={"disputed": "true"}, headers=bearer(await _operator()))

@@ -1,0 +1,39 @@
+"""Shipping jobs of the worker: open a parcel when a seller order is packed, and hand due parcels to the carrier."""
+
+from __future__ import annotations
+
+import asyncio
+
+from market.core.events import Event, registry
+from market.core.loops import PollingLoop
+from market.settings import Settings
+from market.shipping import service
+from market.shipping.carrier import Carrier
+from market.shipping.registry import carrier_for
+
+HANDOFF_BATCH = 20
+
+
+@registry.on("seller_order.packed", name="shipping.open_parcel")
+async def open_parcel(event: Event) -> None:
+    """Packed (so paid, or cash on delivery): the seller order waits for its parcel at the carrier."""
+    await service.open_parcel(event.payload["seller_order_id"], "vnpost")
+
+
+def handoff_loop(settings: Settings) -> PollingLoop | None:
+    """The worker's loop that creates parcels at the carrier (None when no carrier is configured)."""
+    carrier = carrier_for(settings)
+    if carrier is None:
+        return None
+
+    async def step() -> int:
+        return await handoff_once(carrier)
+
+    return PollingLoop("parcel_handoff", step, batch_size=HANDOFF_BATCH, idle_s=0.5)
+
+
+async def handoff_once(carrier: Carrier) -> int:
+    """Claim the due parcels and try each (at most `HANDOFF_BATCH` at once); returns how many it tried."""
+    due = await service.claim_due(HANDOFF_BATCH)
+    await asyncio.gather(*(service.hand_over(parcel, carrier) for parcel in due))
+    return len(due)

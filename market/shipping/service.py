@@ -1,0 +1,250 @@
+"""Handing packed seller orders to the carrier, following their parcels, and reconciling the cash they collect.
+
+Handoff: packing opens a parcel row (pending); the worker claims due parcels with a lease (`FOR UPDATE SKIP
+LOCKED`), and for each one that has been tried before it first asks the carrier for a parcel with our reference,
+so timeouts, retries and crashes never make a second one. Failures back off exponentially with jitter; after
+`MAX_ATTEMPTS` the parcel is parked for operators to retry.
+
+Tracking: each status report is stored once (by its transaction id) in the timeline and applied only when it is
+newer than the latest applied one (carriers deliver out of order; their advice is to order by the status's time).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import structlog
+
+from market.core.db import fetch, transaction
+from market.core.errors import Conflict, NotFound
+from market.core.ids import new_id
+from market.core.outbox.service import record
+from market.orders import service as orders
+from market.shipping.carrier import (
+    Carrier,
+    CarrierUnavailable,
+    DuplicateReference,
+    ParcelRequest,
+    Party,
+    Remittance,
+    StatusReport,
+)
+
+log = structlog.get_logger(__name__)
+MAX_ATTEMPTS = 8
+BACKOFF_BASE_S = 2.0
+BACKOFF_CAP_S = 900.0
+LEASE_S = 60
+
+
+async def open_parcel(seller_order_id: str, carrier: str) -> None:
+    """A packed seller order waits for its parcel (inside the caller's transaction; once per seller order)."""
+    await fetch(
+        "INSERT INTO parcel (id, seller_order_id, carrier, reference, status, cod_amount, attempts, next_attempt_at, "
+        "created_at, updated_at) SELECT $1, id, $3, id, 'pending', cod_amount, 0, now(), now(), now() "
+        "FROM seller_order WHERE id = $2 ON CONFLICT (seller_order_id) DO NOTHING",
+        new_id("pcl"), seller_order_id, carrier,
+    )  # fmt: skip
+
+
+async def claim_due(limit: int) -> list[dict[str, Any]]:
+    """Parcels due for an attempt, leased to this worker for a minute (another worker skips them)."""
+    rows = await fetch(
+        "UPDATE parcel SET next_attempt_at = now() + make_interval(secs => $2), updated_at = now() "
+        "WHERE id IN (SELECT id FROM parcel WHERE status = 'pending' AND next_attempt_at <= now() "
+        "ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING *",
+        limit, float(LEASE_S),
+    )  # fmt: skip
+    return [dict(row) for row in rows]
+
+
+HANDOFF_SQL = """
+SELECT so.id, so.weight_g, so.total, so.cod_amount, o.shipping_address, s.display_name, s.pickup_address
+FROM seller_order so JOIN orders o ON o.id = so.order_id JOIN seller s ON s.id = so.seller WHERE so.id = $1
+"""
+
+
+async def _request(parcel: dict[str, Any]) -> ParcelRequest:
+    row = (await fetch(HANDOFF_SQL, parcel["seller_order_id"]))[0]
+    to, pickup = json.loads(row["shipping_address"]), json.loads(row["pickup_address"])
+    return ParcelRequest(
+        reference=parcel["reference"],
+        sender=Party(pickup.get("contact_name") or row["display_name"], pickup["phone"], pickup["street"],
+                     pickup["ward_code"], pickup["province_code"]),
+        receiver=Party(to["recipient_name"], to["phone"], to["street"], to["ward_code"], to["province_code"]),
+        weight_g=row["weight_g"], declared_value=row["total"], cod_amount=row["cod_amount"], service="BUU_KIEN",
+    )  # fmt: skip
+
+
+async def hand_over(parcel: dict[str, Any], carrier: Carrier) -> str:
+    """One attempt to put a parcel at the carrier: `created`, `retry` or `parked`."""
+    try:
+        found = await carrier.find(parcel["reference"]) if parcel["attempts"] else None
+        if found is None:
+            try:
+                found = await carrier.create_parcel(await _request(parcel))
+            except DuplicateReference:
+                found = await carrier.find(parcel["reference"])
+        if found is None:
+            raise CarrierUnavailable("the carrier refused the parcel and does not have it")
+    except CarrierUnavailable as exc:
+        return await _failed(parcel, str(exc))
+    async with transaction():
+        moved = await fetch(
+            "UPDATE parcel SET status = 'created', tracking_code = $2, label_url = $3, fee = $4, last_error = NULL, "
+            "next_attempt_at = NULL, attempts = attempts + 1, updated_at = now() WHERE id = $1 AND status = 'pending' "
+            "RETURNING seller_order_id",
+            parcel["id"], found.tracking_code, found.label_url, found.fee,
+        )  # fmt: skip
+        if moved:
+            await record("parcel.created", {"parcel_id": parcel["id"], "seller_order_id": moved[0]["seller_order_id"],
+                                            "tracking_code": found.tracking_code})  # fmt: skip
+    return "created"
+
+
+def backoff_s(attempts: int) -> float:
+    """Exponential backoff with jitter: 2, 4, 8 ... seconds (capped at 15 minutes), each between half and all."""
+    ceiling: float = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** max(attempts - 1, 0))
+    return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 - spreading retries, not a secret
+
+
+async def _failed(parcel: dict[str, Any], error: str) -> str:
+    attempts = parcel["attempts"] + 1
+    parked = attempts >= MAX_ATTEMPTS
+    await fetch(
+        "UPDATE parcel SET attempts = $2, last_error = $3, status = CASE WHEN $4 THEN 'parked' ELSE status END, "
+        "next_attempt_at = CASE WHEN $4 THEN NULL ELSE now() + make_interval(secs => $5) END, updated_at = now() "
+        "WHERE id = $1 AND status = 'pending'",
+        parcel["id"], attempts, error[:500], parked, backoff_s(attempts),
+    )  # fmt: skip
+    log.warning("handoff_failed", parcel_id=parcel["id"], attempts=attempts, parked=parked, error=error)
+    return "parked" if parked else "retry"
+
+
+async def retry(parcel_id: str) -> dict[str, Any]:
+    """An operator sends a parked parcel back to the queue."""
+    rows = await fetch(
+        "UPDATE parcel SET status = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now() "
+        "WHERE id = $1 AND status = 'parked' RETURNING *",
+        parcel_id,
+    )
+    if not rows:
+        current = await fetch("SELECT status FROM parcel WHERE id = $1", parcel_id)
+        if not current:
+            raise NotFound("No such parcel.")
+        raise Conflict("Only a parked parcel can be retried.", code="not_parked", current_status=current[0]["status"])
+    return dict(rows[0])
+
+
+PROGRESS = {"created": 0, "picked_up": 1, "in_transit": 2, "delivery_failed": 3, "delivered": 4, "returning": 5,
+            "returned": 6, "cancelled": 7}  # fmt: skip
+
+
+def _is_newer(report: StatusReport, parcel: dict[str, Any]) -> bool:
+    """Later by the carrier's clock; at the same second (its clock has no finer grain), further along the way."""
+    last = parcel["last_status_at"]
+    if last is None or report.happened_at > last:
+        return True
+    return report.happened_at == last and PROGRESS[report.status] > PROGRESS.get(parcel["status"], 0)
+
+
+async def apply_status(report: StatusReport, carrier: str) -> str:
+    """Record a status report once and apply it when it is the newest: `applied`, `stale` or `duplicate`."""
+    async with transaction():
+        parcels = await fetch(
+            "SELECT * FROM parcel WHERE tracking_code = $1 OR reference = $2 ORDER BY tracking_code = $1 DESC "
+            "LIMIT 1 FOR UPDATE",
+            report.tracking_code, report.reference,
+        )  # fmt: skip
+        if not parcels:
+            raise NotFound("No parcel with this tracking code or order code.")
+        parcel = parcels[0]
+        newest = _is_newer(report, parcel)
+        stored = await fetch(
+            "INSERT INTO parcel_event (parcel_id, transaction_id, status, status_code, status_name, note, location, "
+            "happened_at, money_collect, applied, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now()) "
+            "ON CONFLICT (transaction_id) DO NOTHING RETURNING id",
+            parcel["id"], report.transaction_id, report.status, report.status_code, report.status_name, report.note,
+            report.location, report.happened_at, report.money_collect, newest,
+        )  # fmt: skip
+        if not stored:
+            return "duplicate"
+        if not newest:
+            return "stale"
+        await fetch(
+            "UPDATE parcel SET status = $2, last_status_at = $3, tracking_code = coalesce(tracking_code, $4), "
+            "updated_at = now() WHERE id = $1",
+            parcel["id"], report.status, report.happened_at, report.tracking_code,
+        )  # fmt: skip
+        await orders.follow_carrier(parcel["seller_order_id"], report.status, f"carrier:{carrier}", report.status_name,
+                                    report.money_collect, report.tracking_code)  # fmt: skip
+    return "applied"
+
+
+async def import_remittance(remittance: Remittance) -> dict[str, Any]:
+    """Match a COD remittance batch per tracking code: cash recorded for matches, mismatches and unknown codes
+    listed. Importing the same batch twice changes nothing."""
+    summary: dict[str, Any] = {"batch": remittance.batch, "matched": 0, "mismatched": [], "unknown": [],
+                               "repeated": 0}  # fmt: skip
+    for line in remittance.lines:
+        async with transaction():
+            found = await fetch(
+                "SELECT p.seller_order_id, so.cod_amount FROM parcel p "
+                "JOIN seller_order so ON so.id = p.seller_order_id WHERE p.tracking_code = $1",
+                line.tracking_code,
+            )  # fmt: skip
+            expected = found[0]["cod_amount"] if found else None
+            outcome = "unknown" if not found else "matched" if expected == line.amount else "mismatch"
+            stored = await fetch(
+                "INSERT INTO cod_remittance_line (batch, tracking_code, line_key, amount, fee, seller_order_id, "
+                "outcome, expected, imported_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now()) "
+                "ON CONFLICT (line_key) DO NOTHING RETURNING id",
+                remittance.batch, line.tracking_code, f"{remittance.batch}:{line.tracking_code}", line.amount, line.fee,
+                found[0]["seller_order_id"] if found else None, outcome, expected,
+            )  # fmt: skip
+            if not stored:
+                summary["repeated"] += 1
+                continue
+            if outcome == "matched":
+                summary["matched"] += 1
+                await orders.record_cod_collected(found[0]["seller_order_id"], line.amount, line.tracking_code)
+            else:
+                summary["mismatched" if outcome == "mismatch" else "unknown"].append(
+                    {"tracking_code": line.tracking_code, "amount": line.amount, "expected": expected}
+                )
+    return summary
+
+
+async def remittance_problems() -> dict[str, Any]:
+    """What operators must chase: lines that did not match, and delivered COD parcels no batch has paid for."""
+    lines = await fetch(
+        "SELECT batch, tracking_code, amount, expected, outcome FROM cod_remittance_line WHERE outcome <> 'matched' "
+        "ORDER BY id"
+    )
+    missing = await fetch(
+        "SELECT p.tracking_code, so.id AS seller_order_id, so.cod_amount FROM parcel p "
+        "JOIN seller_order so ON so.id = p.seller_order_id "
+        "WHERE so.status IN ('delivered', 'completed') AND so.payment_method = 'cod' AND so.cod_amount > 0 "
+        "AND NOT EXISTS (SELECT 1 FROM cod_remittance_line r WHERE r.tracking_code = p.tracking_code "
+        "AND r.outcome = 'matched') ORDER BY p.tracking_code"
+    )
+    return {"lines": [dict(row) for row in lines], "unremitted": [dict(row) for row in missing]}
+
+
+async def timeline(seller_order_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Parcel and status timeline (in the order of the carrier's times) of each seller order that has a parcel."""
+    parcels = await fetch("SELECT * FROM parcel WHERE seller_order_id = ANY($1::varchar[])", seller_order_ids)
+    events = await fetch(
+        "SELECT * FROM parcel_event WHERE parcel_id = ANY($1::varchar[]) ORDER BY happened_at, id",
+        [row["id"] for row in parcels],
+    )
+    events = sorted(events, key=lambda e: (e["happened_at"], PROGRESS.get(e["status"], 0), e["id"]))
+    found: dict[str, dict[str, Any]] = {}
+    for parcel in parcels:
+        found[parcel["seller_order_id"]] = {
+            "parcel": dict(parcel),
+            "events": [dict(e) for e in events if e["parcel_id"] == parcel["id"]],
+        }
+    return found  # fmt: skip

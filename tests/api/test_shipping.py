@@ -1,0 +1,242 @@
+"""Handoff to the carrier and tracking, against the carrier simulator over real HTTP."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from market.core.db import fetch
+from market.inventory.service import levels
+from market.settings import Settings
+from market.shipping import service
+from market.shipping.jobs import handoff_once
+from market.shipping.registry import carrier_for
+from tests.buyers import mobile_buyer, seller_with_products
+from tests.factories import bearer
+from tests.fakes.carrier import CarrierSim
+from tests.shoppers import checkout, fill_cart, variant_ids
+
+
+@pytest.fixture
+async def packed(client: httpx.AsyncClient, operator: str, categories: None, worker: Any) -> dict[str, Any]:
+    """A cash-on-delivery seller order of 2 kg (catch weight) and 1 box, packed; its parcel row is open."""
+    shop = await seller_with_products(client, operator, [{}])
+    kg, box = variant_ids(shop["products"][0])
+    buyer = await mobile_buyer(client)
+    await fill_cart(client, buyer["headers"], [(kg, 2), (box, 1)])
+    order = (await checkout(client, buyer["headers"])).json()
+    sor = order["seller_orders"][0]
+    key = bearer(shop["key"])
+    await client.post(f"/seller/v1/orders/{sor['id']}/start-packing", headers=key)
+    line = next(line for line in sor["lines"] if line["catch_weight"])
+    done = await client.post(f"/seller/v1/orders/{sor['id']}/pack", headers=key,
+                             json={"lines": [{"line_id": line["id"], "packed_weight_g": 2100}]})  # fmt: skip
+    assert done.status_code == 200, done.text
+    await worker()  # seller_order.packed opens the parcel
+    return {"shop": shop, "buyer": buyer, "order": order, "sor": done.json(), "kg": kg, "box": box, "key": key}
+
+
+async def due_now() -> None:
+    await fetch("UPDATE parcel SET next_attempt_at = now() WHERE status = 'pending'")
+
+
+async def deliver(client: httpx.AsyncClient, webhook: dict[str, str], **headers: str) -> httpx.Response:
+    return await client.post("/webhooks/carriers/vnpost", content=webhook["body"].encode(), headers={
+        "Content-Type": "application/json", "X-Transaction-Id": webhook["transaction"],
+        "X-Signature": webhook["signature"], **headers})  # fmt: skip
+
+
+async def test_a_packed_order_gets_one_parcel_and_the_seller_its_label(
+    client: httpx.AsyncClient, packed: dict[str, Any], carrier_sim: CarrierSim, settings: Settings
+) -> None:
+    sor = packed["sor"]["id"]
+    assert (await client.get(f"/seller/v1/orders/{sor}/parcel", headers=packed["key"])).json()["status"] == "pending"
+
+    tried = await handoff_once(carrier_for(settings))  # type: ignore[arg-type]
+
+    assert tried == 1
+    parcel = (await client.get(f"/seller/v1/orders/{sor}/parcel", headers=packed["key"])).json()
+    assert parcel["status"] == "created" and parcel["tracking_code"].startswith("EJ")
+    assert parcel["tracking_code"].endswith("VN") and parcel["label_url"]
+    at_carrier = carrier_sim.parcels()
+    assert [p["order_code"] for p in at_carrier["parcels"]] == [sor]
+    assert at_carrier["parcels"][0]["cod_amount"] == packed["sor"]["cod_amount"]
+
+
+async def test_a_dropped_answer_never_makes_a_second_parcel(
+    client: httpx.AsyncClient, packed: dict[str, Any], carrier_sim: CarrierSim, settings: Settings
+) -> None:
+    carrier = carrier_for(settings)
+    assert carrier is not None
+    carrier_sim.faults(mode="drop", delay_s=2.5)  # the carrier creates the parcel; its answer comes too late
+    await handoff_once(carrier)
+    carrier_sim.faults(mode="ok")
+    row = (await fetch("SELECT status, attempts, last_error FROM parcel"))[0]
+    assert (row["status"], row["attempts"]) == ("pending", 1) and row["last_error"]
+
+    await due_now()
+    await handoff_once(carrier)
+
+    assert (await fetch("SELECT status FROM parcel"))[0]["status"] == "created"
+    at_carrier = carrier_sim.parcels()
+    assert at_carrier["count"] == 1 and at_carrier["create_calls"] == 1  # found by reference, not created again
+
+
+async def test_handoff_backs_off_parks_and_an_operator_retries(
+    client: httpx.AsyncClient, operator: str, packed: dict[str, Any], carrier_sim: CarrierSim, settings: Settings
+) -> None:
+    carrier = carrier_for(settings)
+    assert carrier is not None
+    carrier_sim.faults(mode="down")
+    waits = []
+    for _ in range(service.MAX_ATTEMPTS):
+        await due_now()
+        await handoff_once(carrier)
+        row = (await fetch("SELECT status, extract(epoch FROM next_attempt_at - now()) AS wait FROM parcel"))[0]
+        waits.append(row["wait"])
+    assert row["status"] == "parked" and waits[-1] is None
+    for attempt, wait in enumerate(waits[:4]):  # 2, 4, 8, 16 s ceilings, each jittered down to half
+        ceiling = service.BACKOFF_BASE_S * 2**attempt
+        assert ceiling / 2 - 1 <= wait <= ceiling
+
+    parked = await client.get("/admin/v1/parcels", params={"status": "parked"}, headers=bearer(operator))
+    (item,) = parked.json()
+    assert item["attempts"] == service.MAX_ATTEMPTS and "503" in item["last_error"]
+    carrier_sim.faults(mode="ok")
+    retried = await client.post(f"/admin/v1/parcels/{item['id']}/retry", headers=bearer(operator))
+    assert retried.status_code == 200 and retried.json()["status"] == "pending"
+    await handoff_once(carrier)
+    assert (await fetch("SELECT status FROM parcel"))[0]["status"] == "created"
+    again = await client.post(f"/admin/v1/parcels/{item['id']}/retry", headers=bearer(operator))
+    assert again.status_code == 409 and again.json()["code"] == "not_parked"
+
+
+async def handed_over(packed: dict[str, Any], settings: Settings) -> Any:
+    carrier = carrier_for(settings)
+    assert carrier is not None
+    await handoff_once(carrier)
+    return carrier
+
+
+async def test_tracking_webhooks_three_times_shuffled_end_as_in_order(
+    client: httpx.AsyncClient, packed: dict[str, Any], carrier_sim: CarrierSim, settings: Settings
+) -> None:
+    await handed_over(packed, settings)
+    sor = packed["sor"]
+    carrier_sim.advance(sor["id"], steps=3)  # picked up, in transit, delivered
+    carrier_sim.faults(duplicate=True, shuffle=True)
+    webhooks = carrier_sim.take() + carrier_sim.take()  # nothing more: the same three, then none
+    webhooks = webhooks + webhooks[:3]
+
+    answers = [await deliver(client, webhook) for webhook in webhooks]
+
+    assert all(a.status_code == 200 and a.json()["code"] == "success" for a in answers)
+    assert len(webhooks) == 9
+    order = (await client.get(f"/api/v1/orders/{packed['order']['id']}", headers=packed["buyer"]["headers"])).json()
+    statuses = [step["to_status"] for step in order["seller_orders"][0]["history"]]
+    # The final state is the in-order one; a status that arrived after a later one is in the timeline, not history.
+    assert statuses[:4] == ["confirmed", "packing", "packed", "handed_over"] and statuses[-1] == "delivered"
+    assert order["seller_orders"][0]["status"] == "delivered"
+    stock = await levels([packed["kg"], packed["box"]])
+    assert (stock[packed["kg"]].on_hand, stock[packed["kg"]].reserved) == (38, 0)  # the stock left at pickup, once
+    assert (stock[packed["box"]].on_hand, stock[packed["box"]].reserved) == (7, 0)
+    row = (await fetch("SELECT cod_collected FROM seller_order WHERE id = $1", sor["id"]))[0]
+    assert row["cod_collected"] == sor["cod_amount"]
+    tracking = await client.get(f"/api/v1/orders/{packed['order']['id']}/tracking", headers=packed["buyer"]["headers"])
+    assert tracking.status_code == 200, tracking.text
+    (parcel,) = tracking.json()
+    assert [event["status"] for event in parcel["timeline"]] == ["picked_up", "in_transit", "delivered"]
+    assert parcel["status"] == "delivered"
+
+
+async def test_a_late_older_status_never_moves_back(
+    client: httpx.AsyncClient, packed: dict[str, Any], carrier_sim: CarrierSim, settings: Settings
+) -> None:
+    await handed_over(packed, settings)
+    carrier_sim.advance(packed["sor"]["id"], steps=2)
+    picked_up, in_transit = carrier_sim.take()
+    older = json.loads(picked_up["body"])
+    older["datetime"] = "01/01/2026 08:00:00"  # an hour-old report, delivered last
+    body = json.dumps(older).encode()
+    from market.shipping.vnpost import signature
+
+    assert (await deliver(client, in_transit)).status_code == 200
+    late = {"transaction": "late-1", "body": body.decode(), "signature": signature(carrier_sim.webhook_secret, body)}
+    assert (await deliver(client, late)).status_code == 200
+
+    status = (await fetch("SELECT status FROM seller_order WHERE id = $1", packed["sor"]["id"]))[0]["status"]
+    assert status == "in_transit"
+    events = await fetch("SELECT status, applied FROM parcel_event ORDER BY happened_at")
+    assert [(e["status"], e["applied"]) for e in events] == [("picked_up", False), ("in_transit", True)]
+
+
+async def test_unsigned_or_forged_webhooks_are_refused(
+    client: httpx.AsyncClient, packed: dict[str, Any], carrier_sim: CarrierSim, settings: Settings
+) -> None:
+    await handed_over(packed, settings)
+    carrier_sim.advance(packed["sor"]["id"])
+    (webhook,) = carrier_sim.take()
+
+    forged = await deliver(client, webhook, **{"X-Signature": "0" * 64})
+    unsigned = await client.post("/webhooks/carriers/vnpost", content=webhook["body"].encode())
+    other = await client.post("/webhooks/carriers/ghn", content=webhook["body"].encode())
+
+    assert forged.status_code == 401 and unsigned.status_code == 401
+    assert forged.json()["code"] == "invalid_signature"
+    assert other.status_code == 404
+    assert await fetch("SELECT id FROM parcel_event") == []
+
+
+async def test_a_failed_delivery_comes_back_to_the_shelf(
+    client: httpx.AsyncClient, packed: dict[str, Any], carrier_sim: CarrierSim, settings: Settings
+) -> None:
+    await handed_over(packed, settings)
+    carrier_sim.call("/_sim/path", {"order_code": packed["sor"]["id"], "ends": "returned"})
+    carrier_sim.advance(packed["sor"]["id"], steps=5)
+    for webhook in carrier_sim.take():
+        assert (await deliver(client, webhook)).status_code == 200
+
+    history = (await client.get(f"/seller/v1/orders/{packed['sor']['id']}", headers=packed["key"])).json()["history"]
+    assert [step["to_status"] for step in history][-5:] == [
+        "handed_over", "in_transit", "delivery_failed", "returning", "returned"]  # fmt: skip
+    stock = await levels([packed["kg"], packed["box"]])
+    assert (stock[packed["kg"]].on_hand, stock[packed["kg"]].reserved) == (40, 0)  # back on the shelf
+    assert (await fetch("SELECT cod_collected FROM seller_order"))[0]["cod_collected"] is None  # nothing owed
+
+
+async def test_cod_remittance_is_matched_per_tracking_code(
+    client: httpx.AsyncClient, operator: str, packed: dict[str, Any], carrier_sim: CarrierSim, settings: Settings
+) -> None:
+    await handed_over(packed, settings)
+    carrier_sim.advance(packed["sor"]["id"], steps=3)
+    for webhook in carrier_sim.take():
+        await deliver(client, webhook)
+    await fetch("UPDATE seller_order SET cod_collected = NULL")  # as if the delivery report had not said
+    tracking = (await fetch("SELECT tracking_code FROM parcel"))[0]["tracking_code"]
+    amount = packed["sor"]["cod_amount"]
+    csv = f"tracking_code,amount,fee\n{tracking},{amount},25000\nEJ999999999VN,50000,20000\n"
+    headers = {**bearer(operator), "Content-Type": "text/csv"}
+
+    imported = await client.post("/admin/v1/cod-remittances", params={"batch": "COD-00001"}, content=csv,
+                                 headers=headers)  # fmt: skip
+    again = await client.post("/admin/v1/cod-remittances", params={"batch": "COD-00001"}, content=csv,
+                              headers=headers)  # fmt: skip
+    wrong = await client.post(
+        "/admin/v1/cod-remittances",
+        params={"batch": "COD-00002"},
+        content=f"tracking_code,amount,fee\n{tracking},{amount - 1000},0\n",
+        headers=headers,
+    )
+    problems = (await client.get("/admin/v1/cod-remittances/problems", headers=bearer(operator))).json()
+
+    assert imported.status_code == 200, imported.text
+    assert imported.json()["matched"] == 1 and [u["tracking_code"] for u in imported.json()["unknown"]] == [
+        "EJ999999999VN"]  # fmt: skip
+    assert again.json()["repeated"] == 2 and again.json()["matched"] == 0
+    assert wrong.json()["mismatched"] == [{"tracking_code": tracking, "amount": amount - 1000, "expected": amount}]
+    assert [line["outcome"] for line in problems["lines"]] == ["unknown", "mismatch"]
+    assert problems["unremitted"] == []
+    assert (await fetch("SELECT cod_collected FROM seller_order"))[0]["cod_collected"] == amount

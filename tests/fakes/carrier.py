@@ -1,0 +1,81 @@
+"""The carrier simulator (`market.shipping.simulator`, what `market carrier-sim` serves) as the tests run it: a
+granian process on its own port, with no schedule (the tests move parcels) and no webhook URL (the tests take the
+signed webhooks it produces and deliver them to the app, in whatever order and number they choose)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class CarrierSim:
+    partner_id = "market-tests"
+    partner_secret = "sim-partner-secret-for-tests"
+    webhook_secret = "sim-webhook-secret-for-tests"
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            return
+        env = {**os.environ, "CARRIER_PARTNER_ID": self.partner_id, "CARRIER_PARTNER_SECRET": self.partner_secret,
+               "CARRIER_WEBHOOK_SECRET": self.webhook_secret, "CARRIER_SIM_TICK_S": "0",
+               "CARRIER_SIM_FAIL_PERCENT": "0"}  # fmt: skip
+        env.pop("CARRIER_SIM_WEBHOOK_URL", None)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port",
+             str(self.port), "--no-ws", "--log-level", "warning", "market.shipping.simulator:create_from_env"],
+            env=env, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"{self.url}/_sim/parcels", timeout=1)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("the carrier simulator did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+            self.process = None
+
+    def call(self, path: str, body: Any = None) -> Any:
+        answer = httpx.post(f"{self.url}{path}", json=body or {}, timeout=10)
+        answer.raise_for_status()
+        return answer.json()
+
+    def reset(self) -> None:
+        self.call("/_sim/reset")
+
+    def faults(self, **faults: Any) -> None:
+        self.call("/_sim/faults", faults)
+
+    def parcels(self) -> dict[str, Any]:
+        return dict(httpx.get(f"{self.url}/_sim/parcels", timeout=10).json())
+
+    def advance(self, order_code: str, steps: int = 1) -> dict[str, Any]:
+        return dict(self.call("/_sim/advance", {"order_code": order_code, "steps": steps}))
+
+    def take(self) -> list[dict[str, str]]:
+        return list(self.call("/_sim/outbox/take"))
