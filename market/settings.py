@@ -72,6 +72,7 @@ class Settings:
     carrier_partner_secret: str = field(default="", repr=False)
     carrier_webhook_secret: str = field(default="", repr=False)
     carrier_timeout_s: float = 2.0
+    carrier_quote_timeout_s: float = 0.3
 
     @property
     def card_payments(self) -> bool:
@@ -134,6 +135,7 @@ class Settings:
             carrier_partner_secret=reader.optional("CARRIER_PARTNER_SECRET") or "",
             carrier_webhook_secret=reader.optional("CARRIER_WEBHOOK_SECRET") or "",
             carrier_timeout_s=reader.number("CARRIER_TIMEOUT_S", 2.0, low=0.1, high=60),
+            carrier_quote_timeout_s=reader.number("CARRIER_QUOTE_TIMEOUT_S", 0.3, low=0.05, high=10),
         )
         if settings.carrier_api_base and not (settings.carrier_partner_secret and settings.carrier_webhook_secret):
             reader.problems.append(("CARRIER_API_BASE", "needs CARRIER_PARTNER_SECRET and CARRIER_WEBHOOK_SECRET"))

@@ -73,8 +73,12 @@ from tests.services import OwnMeilisearch, OwnRedis, meili_binary, redis_server_
 @pytest.fixture
 def carrier_sim() -> CarrierSim:
     """The carrier simulator over real HTTP (started once, reset before each test that asks for it)."""
+    from market.shipping import registry
+
     CARRIER_SIM.start()
     CARRIER_SIM.reset()
+    for quoter in registry._quoters.values():  # a breaker opened by an earlier test (no simulator yet) closes
+        quoter.failures, quoter.open_until = 0, 0.0
     return CARRIER_SIM
 
 

@@ -63,6 +63,7 @@ class SaleVariant:
     product_name: str
     product_slug: str
     image: str | None
+    shelf_life_days: int
     seller: SellerCard
     pickup_province_code: int
     level: Level
@@ -73,6 +74,7 @@ SALE_VARIANTS_SQL = """
 SELECT v.id, v.sku, v.unit, v.unit_size, v.price, v.weight_g, v.catch_weight, v.tolerance_percent,
        v.min_per_order, v.max_per_order, v.preorder_opens_on, v.harvest_from, v.harvest_to,
        p.id AS product_id, p.name AS product_name, p.slug AS product_slug, p.images->>0 AS image,
+       p.shelf_life_days,
        s.id AS seller_id, s.slug AS seller_slug, s.display_name AS seller_display_name, s.kind AS seller_kind,
        s.province_code AS seller_province_code, s.ward_code AS seller_ward_code, s.description AS seller_description,
        (s.pickup_address->>'province_code')::int AS pickup_province_code,
@@ -114,6 +116,7 @@ def _sale_variant(row: dict[str, Any]) -> SaleVariant:
         product_name=row["product_name"],
         product_slug=row["product_slug"],
         image=row["image"],
+        shelf_life_days=row["shelf_life_days"],
         seller=seller_card_of(row, "seller_"),
         pickup_province_code=row["pickup_province_code"] or row["seller_province_code"],
         level=Level(row["on_hand"], row["reserved"], row["preorder_capacity"], row["preorder_reserved"]),

@@ -21,6 +21,7 @@ from market.core.errors import FieldError, NotAuthenticated, ValidationFailed, f
 from market.core.idempotency import service as idempotency
 from market.core.resources import Resources
 from market.orders.schemas import OrderOut
+from market.shipping.registry import quoter_for
 
 
 def _buyer(request: Request[Any, Any, Any], resources: Resources, token: str | None) -> service.Buyer:
@@ -83,7 +84,10 @@ class CheckoutController(Controller):
             )
         wanted = await _request(data, buyer)
         fingerprint = idempotency.fingerprint(b"POST /api/v1/checkout", msgspec.json.encode(data, order="sorted"))
-        placed = await service.place_order(cart_store(resources), buyer, wanted, key, fingerprint, resources.settings)
+        quoter = quoter_for(resources.settings, resources.redis)
+        placed = await service.place_order(
+            cart_store(resources), quoter, buyer, wanted, key, fingerprint, resources.settings
+        )
         headers = {"Idempotent-Replayed": "true"} if placed.replayed else {}
         if placed.order_id:
             headers["Location"] = f"/api/v1/orders/{placed.order_id}"

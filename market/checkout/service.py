@@ -34,7 +34,7 @@ from market.orders.tables import OrderLine
 from market.payments.gateway import PaymentGateway, PaymentRequest, PaymentStart
 from market.payments.registry import gateway_for
 from market.settings import Settings
-from market.shipping.rates import quote
+from market.shipping.quotes import Quoter, Route
 
 log = structlog.get_logger(__name__)
 CREATED = 201
@@ -81,7 +81,7 @@ class Draft:
 
 
 async def place_order(
-    store: CartStore, buyer: Buyer, request: Request, key: str, request_hash: str, settings: Settings
+    store: CartStore, quoter: Quoter, buyer: Buyer, request: Request, key: str, request_hash: str, settings: Settings
 ) -> Placed:
     """Check out the buyer's cart (see the module docstring).
 
@@ -92,7 +92,7 @@ async def place_order(
     gateway = gateway_for(request.payment_method, settings)
     scope_key = f"{buyer.scope}:{key}"
     try:
-        draft = await _draft(store, buyer, request, gateway, settings.reservation_ttl_s)
+        draft = await _draft(store, quoter, buyer, request, gateway, settings.reservation_ttl_s)
     except DomainError:
         earlier = await idempotency.lookup(buyer.scope, key, request_hash)  # a replay finds its cart empty
         if earlier is None:
@@ -185,7 +185,7 @@ def _check_lines(lines: list[Any], variants: dict[str, SaleVariant]) -> None:
 
 
 async def _draft(
-    store: CartStore, buyer: Buyer, request: Request, gateway: PaymentGateway, reservation_ttl_s: int
+    store: CartStore, quoter: Quoter, buyer: Buyer, request: Request, gateway: PaymentGateway, reservation_ttl_s: int
 ) -> Draft:
     """Read the cart, re-price it from the database and build every row the order needs."""
     lines = await store.lines(buyer.cart, renew=False)  # it is emptied in a moment
@@ -202,16 +202,22 @@ async def _draft(
         variant = variants[line.variant_id]
         groups.setdefault(variant.seller.id, []).append((line, variant))
         draft.wanted[variant.id] = line.quantity
-    for seller_id, items in groups.items():
+    routes = [
+        Route(items[0][1].pickup_province_code, destination, sum(v.weight_g * line.quantity for line, v in items), cod,
+              min(v.shelf_life_days for _, v in items))
+        for items in groups.values()
+    ]  # fmt: skip
+    quotes = await quoter.choose(routes)
+    for (seller_id, items), route, shipping in zip(groups.items(), routes, quotes, strict=True):
         seller_order_id = new_id("sor")
         subtotal = sum(variant.price * line.quantity for line, variant in items)
-        weight = sum(variant.weight_g * line.quantity for line, variant in items)
-        shipping = quote(weight, items[0][1].pickup_province_code, destination)
+        weight = route.weight_g
         status = "confirmed" if cod else "pending_payment"
         draft.seller_orders.append({
             "id": seller_order_id, "order_id": draft.order["id"], "seller": seller_id, "status": status,
             "payment_method": request.payment_method, "subtotal": subtotal, "final_subtotal": None,
-            "shipping_fee": shipping.fee, "shipping_zone": shipping.zone, "total": subtotal + shipping.fee,
+            "shipping_fee": shipping.fee, "shipping_zone": shipping.zone, "shipping_service": shipping.service,
+            "transit_days": shipping.transit_days, "total": subtotal + shipping.fee,
             "cod_amount": subtotal + shipping.fee if cod else 0, "weight_g": weight,
             "origin_province_code": items[0][1].pickup_province_code, "destination_province_code": destination,
             "status_reason": None, "version": 1, "created_at": now, "updated_at": now,

@@ -73,6 +73,8 @@ def seller_order_out(seller_order: Row, lines: list[Row], history: list[Row], ad
         final_subtotal=seller_order["final_subtotal"],
         shipping_fee=seller_order["shipping_fee"],
         shipping_zone=seller_order["shipping_zone"],
+        shipping_service=seller_order["shipping_service"],
+        transit_days=seller_order["transit_days"],
         total=seller_order["total"],
         cod_amount=seller_order["cod_amount"],
         weight_g=seller_order["weight_g"],

@@ -63,6 +63,8 @@ class SellerOrderOut(msgspec.Struct):
     final_subtotal: int | None
     shipping_fee: int
     shipping_zone: str
+    shipping_service: str
+    transit_days: int
     total: int
     cod_amount: int
     weight_g: int

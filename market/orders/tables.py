@@ -46,6 +46,8 @@ class SellerOrder(Table, tablename="seller_order"):
     final_subtotal = BigInt(null=True, default=None)
     shipping_fee = BigInt()
     shipping_zone = Varchar(length=16)
+    shipping_service = Varchar(length=16, default="BUU_KIEN")
+    transit_days = Integer(default=0)
     total = BigInt()
     cod_amount = BigInt()
     weight_g = Integer()

@@ -6,6 +6,7 @@ import asyncio
 
 from market.core.events import Event, registry
 from market.core.loops import PollingLoop
+from market.core.resources import current
 from market.settings import Settings
 from market.shipping import service
 from market.shipping.carrier import Carrier
@@ -18,6 +19,13 @@ HANDOFF_BATCH = 20
 async def open_parcel(event: Event) -> None:
     """Packed (so paid, or cash on delivery): the seller order waits for its parcel at the carrier."""
     await service.open_parcel(event.payload["seller_order_id"], "vnpost")
+
+
+@registry.on("seller_order.cancelled", name="shipping.cancel_parcel", transactional=False)
+async def cancel_parcel(event: Event) -> None:
+    """A packed seller order was cancelled before pickup: its parcel is withdrawn (at the carrier when created)."""
+    carrier = carrier_for(current().settings)
+    await service.withdraw(event.payload["seller_order_id"], carrier)
 
 
 def handoff_loop(settings: Settings) -> PollingLoop | None:

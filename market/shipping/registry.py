@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from redis.asyncio import Redis
+
 from market.settings import Settings
+from market.shipping.quotes import Quoter
 from market.shipping.vnpost import VnPost
 
 _carriers: dict[int, VnPost] = {}
@@ -19,3 +22,15 @@ def carrier_for(settings: Settings) -> VnPost | None:
             settings.carrier_webhook_secret, settings.carrier_timeout_s,
         )  # fmt: skip
     return carrier
+
+
+_quoters: dict[int, Quoter] = {}
+
+
+def quoter_for(settings: Settings, redis: Redis) -> Quoter:
+    """The process's quoter on this Redis client (its circuit breaker is per process)."""
+    quoter = _quoters.get(id(redis))
+    if quoter is None or quoter.redis is not redis:
+        quoter = _quoters[id(redis)] = Quoter(carrier_for(settings), redis, settings.redis_key_prefix,
+                                              settings.carrier_quote_timeout_s)  # fmt: skip
+    return quoter

@@ -61,7 +61,8 @@ async def claim_due(limit: int) -> list[dict[str, Any]]:
 
 
 HANDOFF_SQL = """
-SELECT so.id, so.weight_g, so.total, so.cod_amount, o.shipping_address, s.display_name, s.pickup_address
+SELECT so.id, so.weight_g, so.total, so.cod_amount, so.shipping_service, o.shipping_address, s.display_name,
+       s.pickup_address
 FROM seller_order so JOIN orders o ON o.id = so.order_id JOIN seller s ON s.id = so.seller WHERE so.id = $1
 """
 
@@ -74,7 +75,8 @@ async def _request(parcel: dict[str, Any]) -> ParcelRequest:
         sender=Party(pickup.get("contact_name") or row["display_name"], pickup["phone"], pickup["street"],
                      pickup["ward_code"], pickup["province_code"]),
         receiver=Party(to["recipient_name"], to["phone"], to["street"], to["ward_code"], to["province_code"]),
-        weight_g=row["weight_g"], declared_value=row["total"], cod_amount=row["cod_amount"], service="BUU_KIEN",
+        weight_g=row["weight_g"], declared_value=row["total"], cod_amount=row["cod_amount"],
+        service=row["shipping_service"],
     )  # fmt: skip
 
 
@@ -102,6 +104,23 @@ async def hand_over(parcel: dict[str, Any], carrier: Carrier) -> str:
             await record("parcel.created", {"parcel_id": parcel["id"], "seller_order_id": moved[0]["seller_order_id"],
                                             "tracking_code": found.tracking_code})  # fmt: skip
     return "created"
+
+
+async def withdraw(seller_order_id: str, carrier: Carrier | None) -> str | None:
+    """Withdraw the parcel of a cancelled seller order: cancelled at the carrier when it was created there (before
+    pickup), dropped from the queue when it was not. Idempotent."""
+    rows = await fetch("SELECT id, status, tracking_code FROM parcel WHERE seller_order_id = $1", seller_order_id)
+    if not rows or rows[0]["status"] not in ("pending", "parked", "created"):
+        return None
+    parcel = rows[0]
+    if parcel["status"] == "created" and carrier is not None and parcel["tracking_code"]:
+        await carrier.cancel(parcel["tracking_code"])  # a CarrierUnavailable here retries the event later
+    await fetch(
+        "UPDATE parcel SET status = 'cancelled', next_attempt_at = NULL, updated_at = now() "
+        "WHERE id = $1 AND status IN ('pending', 'parked', 'created')",
+        parcel["id"],
+    )
+    return "cancelled"
 
 
 def backoff_s(attempts: int) -> float:

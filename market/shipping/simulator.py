@@ -28,12 +28,9 @@ from typing import Any
 import httpx
 from litestar import Litestar, Request, Response, get, post
 
-from market.shipping.rates import zone
+from market.shipping.rates import services
 from market.shipping.vnpost import CODES_OF, DATETIME_FORMAT, VIETNAM, signature
 
-SERVICES = {"EMS": (1.5, {"province": 1, "region": 2, "national": 3}),
-            "BUU_KIEN": (1.0, {"province": 2, "region": 3, "national": 5})}  # fmt: skip
-BASE = {"province": (18_000, 3_000), "region": (25_000, 4_000), "national": (32_000, 6_000)}
 NAMES = {"created": "Đã tiếp nhận", "picked_up": "Đã lấy hàng", "in_transit": "Đang vận chuyển",
          "delivered": "Phát thành công", "delivery_failed": "Phát không thành công", "returning": "Đang chuyển hoàn",
          "returned": "Đã chuyển hoàn", "cancelled": "Đã hủy"}  # fmt: skip
@@ -99,11 +96,9 @@ class SimState:
     batches: int = 0
 
     def fee(self, weight_g: int, from_province: int, to_province: int, service: str) -> tuple[int, int]:
-        where = zone(from_province, to_province)
-        factor, days = SERVICES[service]
-        first, per_step = BASE[where]
-        steps = -(-max(weight_g - 1_000, 0) // 500)
-        return int((first + steps * per_step) * factor), days[where]
+        found = {q.service: q for q in services(weight_g, from_province, to_province)}
+        chosen = found.get(service) or found["BUU_KIEN"]
+        return chosen.fee, chosen.transit_days
 
     def report(self, parcel: SimParcel, status: str) -> None:
         parcel.status = status
@@ -181,12 +176,8 @@ async def fees(request: Request[Any, Any, Any], data: dict[str, Any]) -> Respons
     refused = await _gate(request)
     if refused:
         return refused
-    state = _state(request)
-    services = []
-    for service in SERVICES:
-        fee, days = state.fee(int(data["weight_g"]), int(data["from_province"]), int(data["to_province"]), service)
-        services.append({"service": service, "fee": fee, "transit_days": days})
-    return await _answer(request, {"services": services})
+    offered = services(int(data["weight_g"]), int(data["from_province"]), int(data["to_province"]))
+    return await _answer(request, {"services": [vars(quote) for quote in offered]})
 
 
 @post("/api/v1/orders", status_code=201)
@@ -253,6 +244,46 @@ async def remittance(request: Request[Any, Any, Any]) -> Response[Any]:
             writer.writerow([parcel.tracking_code, parcel.body["cod_amount"], parcel.fee])
             parcel.remitted = True
     return Response(out.getvalue(), media_type="text/csv", headers={"X-Batch-Id": f"COD-{state.batches:05d}"})
+
+
+@get("/labels/{tracking_code:str}", media_type="application/pdf")
+async def label(request: Request[Any, Any, Any], tracking_code: str) -> Response[bytes]:
+    """The printable label: a one-page PDF with the tracking code, sender and receiver."""
+    parcel = _state(request).by_tracking.get(tracking_code.removesuffix(".pdf"))
+    if parcel is None:
+        return Response(b"", status_code=404)
+    sender, receiver = parcel.body.get("sender", {}), parcel.body.get("receiver", {})
+    lines = [f"EMS / VNPost  {parcel.tracking_code}", f"Ma don: {parcel.order_code}",
+             f"Gui: {sender.get('name', '')} {sender.get('phone', '')}",
+             f"Nhan: {receiver.get('name', '')} {receiver.get('phone', '')}",
+             f"Thu ho (COD): {parcel.body.get('cod_amount', 0)} VND"]  # fmt: skip
+    return Response(_pdf(lines), media_type="application/pdf")
+
+
+def _pdf(lines: list[str]) -> bytes:
+    """A minimal one-page PDF (Helvetica, ASCII text): enough for a label printer."""
+    text = "BT /F1 14 Tf 40 260 Td 18 TL " + " ".join(f"({_escape(line)}) '" for line in lines) + " ET"
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 298] /Contents 4 0 R "
+        "/Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Length {len(text)} >>\nstream\n{text}\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = "%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out.encode("latin-1")))
+        out += f"{number} 0 obj\n{body}\nendobj\n"
+    xref = len(out.encode("latin-1"))
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n" + "".join(f"{o:010d} 00000 n \n" for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    return out.encode("latin-1")
+
+
+def _escape(text: str) -> str:
+    ascii_text = text.encode("ascii", "replace").decode()
+    return ascii_text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
 @get("/_sim/parcels")
@@ -341,8 +372,8 @@ def create_simulator(config: SimConfig | None = None) -> Litestar:
             await app.state.webhook_client.aclose()
 
     app = Litestar(
-        route_handlers=[token, fees, create_order, find_order, cancel_parcel, remittance, sim_parcels, sim_faults,
-                        sim_tick, sim_take, sim_advance, sim_reset, sim_path],
+        route_handlers=[token, fees, create_order, find_order, cancel_parcel, remittance, label, sim_parcels,
+                        sim_faults, sim_tick, sim_take, sim_advance, sim_reset, sim_path],
         lifespan=[lifespan], openapi_config=None, logging_config=None,
     )  # fmt: skip
     app.state.sim = state

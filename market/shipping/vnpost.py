@@ -126,10 +126,12 @@ class VnPost:
         return {"name": party.name, "phone": party.phone, "street": party.street, "ward_code": party.ward_code,
                 "province_code": party.province_code}  # fmt: skip
 
-    @staticmethod
-    def _parcel(body: dict[str, Any]) -> CarrierParcel:
+    def _parcel(self, body: dict[str, Any]) -> CarrierParcel:
+        label = body.get("label_url")
+        if label and label.startswith("/"):  # the carrier's own label link, made absolute
+            label = f"{self.http.base_url}{label}"
         return CarrierParcel(body["order_code"], body["tracking_code"], STATUS_CODES.get(str(body["status_code"]),
-                             "created"), body.get("fee"), body.get("label_url"))  # fmt: skip
+                             "created"), body.get("fee"), label)  # fmt: skip
 
     def parse_status(self, body: bytes, headers: dict[str, str]) -> StatusReport:
         given = headers.get("x-signature", "")

@@ -64,6 +64,24 @@ async def test_a_packed_order_gets_one_parcel_and_the_seller_its_label(
     at_carrier = carrier_sim.parcels()
     assert [p["order_code"] for p in at_carrier["parcels"]] == [sor]
     assert at_carrier["parcels"][0]["cod_amount"] == packed["sor"]["cod_amount"]
+    label = httpx.get(parcel["label_url"])
+    assert label.headers["content-type"] == "application/pdf" and label.content.startswith(b"%PDF-1.4")
+    assert parcel["tracking_code"].encode() in label.content
+
+
+async def test_cancelling_before_pickup_withdraws_the_parcel(
+    client: httpx.AsyncClient, packed: dict[str, Any], carrier_sim: CarrierSim, settings: Settings, worker: Any
+) -> None:
+    await handoff_once(carrier_for(settings))  # type: ignore[arg-type]
+    sor = packed["sor"]["id"]
+
+    cancelled = await client.post(f"/seller/v1/orders/{sor}/cancel", json={"reason": "Khách đổi ý"},
+                                  headers=packed["key"])  # fmt: skip
+    await worker()
+
+    assert cancelled.status_code == 200
+    assert (await fetch("SELECT status FROM parcel"))[0]["status"] == "cancelled"
+    assert carrier_sim.parcels()["parcels"][0]["status_code"] == "900"
 
 
 async def test_a_dropped_answer_never_makes_a_second_parcel(
