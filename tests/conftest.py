@@ -79,6 +79,7 @@ def carrier_sim() -> CarrierSim:
     CARRIER_SIM.reset()
     for quoter in registry._quoters.values():  # a breaker opened by an earlier test (no simulator yet) closes
         quoter.failures, quoter.open_until = 0, 0.0
+        quoter.local.clear()
     return CARRIER_SIM
 
 

@@ -1,9 +1,10 @@
-"""Shipping quotes for checkout: the carrier's fees per seller order, cached briefly in Redis, with the published
-rate table as the fallback when the carrier is slow or down, so that checkout never waits on it.
+"""Shipping quotes for checkout: the carrier's fees per seller order, with the published rate table as the fallback
+when the carrier is slow or down, so that checkout never waits on it.
 
-A quote is asked with a short timeout; after a few failures in a row the carrier is not asked for a while (a
-circuit breaker) and the table answers at once. Services whose transit time exceeds the shelf life of a product in
-the parcel are not offered; of the others the cheapest is taken.
+Quotes are kept 30 seconds in the process and five minutes in Redis. A quote is asked with a short timeout; after a
+few failures in a row the carrier is not asked for a while (a circuit breaker) and the table answers at once.
+Services whose transit time exceeds the shelf life of a product in the parcel are not offered; of the others the
+cheapest is taken.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from market.shipping.rates import ServiceQuote, services, zone
 
 log = structlog.get_logger(__name__)
 CACHE_TTL_S = 300
+LOCAL_TTL_S = 30.0
 BREAKER_FAILURES = 3
 BREAKER_OPEN_S = 30.0
 
@@ -49,6 +51,7 @@ class Quoter:
         self.carrier, self.redis, self.prefix, self.timeout_s = carrier, redis, prefix, timeout_s
         self.failures = 0
         self.open_until = 0.0
+        self.local: dict[str, tuple[float, list[ServiceQuote]]] = {}
 
     def _key(self, route: Route) -> str:
         steps = -(-route.weight_g // 500)
@@ -62,18 +65,31 @@ class Quoter:
             Conflict: `no_shipping_service` when no service is fast enough for a product's shelf life.
         """
         keys = [self._key(route) for route in routes]
-        try:
-            cached = await self.redis.mget(keys) if keys else []
-        except Exception:  # the cache is an optimisation: without Redis, ask (or use the table)
-            cached = [None] * len(keys)
+        now = time.monotonic()
+        known = {key: entry[1] for key in keys if (entry := self.local.get(key)) and entry[0] > now}
+        missing = [key for key in keys if key not in known]
+        if missing:  # the process's own copy first (30 s), then Redis (5 minutes), then the carrier
+            try:
+                shared = await self.redis.mget(missing)
+            except Exception:  # the cache is an optimisation: without Redis, ask (or use the table)
+                shared = [None] * len(missing)
+            for key, hit in zip(missing, shared, strict=True):
+                if hit is not None:
+                    known[key] = [ServiceQuote(**item) for item in json.loads(hit)]
+                    self._remember(key, known[key])
         chosen = []
-        for route, key, hit in zip(routes, keys, cached, strict=True):
-            if hit is not None:
-                offered, source = [ServiceQuote(**item) for item in json.loads(hit)], "carrier"
+        for route, key in zip(routes, keys, strict=True):
+            if key in known:
+                offered, source = known[key], "carrier"
             else:
                 offered, source = await self._ask(route, key)
             chosen.append(self._pick(route, offered, source))
         return chosen
+
+    def _remember(self, key: str, offered: list[ServiceQuote]) -> None:
+        if len(self.local) > 10_000:
+            self.local.clear()
+        self.local[key] = (time.monotonic() + LOCAL_TTL_S, offered)
 
     async def _ask(self, route: Route, key: str) -> tuple[list[ServiceQuote], str]:
         table = services(route.weight_g, route.origin_province, route.destination_province)
@@ -93,6 +109,7 @@ class Quoter:
             return table, "table"
         self.failures = 0
         offered = [ServiceQuote(q.service, q.fee, q.transit_days) for q in quotes]
+        self._remember(key, offered)
         try:
             await self.redis.set(key, json.dumps([vars(q) for q in offered]), ex=CACHE_TTL_S)
         except Exception:
