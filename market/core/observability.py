@@ -96,6 +96,29 @@ IN_PROGRESS = Gauge("market_requests_in_progress", "Requests in progress", multi
 _children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
 
+class _CurrentStdout:
+    """Whatever `sys.stdout` is when a line is written, not when logging was configured (a test runner swaps it,
+    and closes the one it swapped out)."""
+
+    def write(self, data: bytes) -> int:
+        return sys.stdout.buffer.write(data)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+class _CurrentConsole:
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+_STDOUT: Any = _CurrentStdout()
+_CONSOLE: Any = _CurrentConsole()
+
+
 def configure_logging(settings: Settings) -> None:
     """One JSON object per line (or a readable line with LOG_FORMAT=console), for our logs and the libraries'.
 
@@ -112,13 +135,13 @@ def configure_logging(settings: Settings) -> None:
         structlog.processors.format_exc_info,
     ]
     access_lines.flush()
-    access_lines.stream = sys.stdout.buffer if settings.log_format == "json" else None
+    access_lines.stream = _STDOUT if settings.log_format == "json" else None
     if settings.log_format == "json":
         renderer: Any = structlog.processors.JSONRenderer(serializer=_json_bytes)
-        factory: Any = structlog.BytesLoggerFactory(sys.stdout.buffer)
+        factory: Any = structlog.BytesLoggerFactory(_STDOUT)
     else:
         renderer = structlog.dev.ConsoleRenderer(colors=False)
-        factory = structlog.PrintLoggerFactory(sys.stdout)
+        factory = structlog.PrintLoggerFactory(_CONSOLE)
     structlog.configure(
         processors=[*shared, renderer],
         logger_factory=factory,
