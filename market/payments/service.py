@@ -69,6 +69,15 @@ async def succeeded(intent_id: str, amount_received: int) -> bool:
         if not await orders.confirm_payment(order_id, amount_received, "stripe"):
             await request_refund(order_id, None, amount_received, "paid after the order was closed",
                                  f"late_payment:{order_id}", "system")  # fmt: skip
+        else:  # seller orders the buyer cancelled while the payment was pending were paid for too: give that back
+            cancelled = await fetch(
+                "SELECT coalesce(sum(total), 0)::bigint AS total FROM seller_order "
+                "WHERE order_id = $1 AND status = 'cancelled'",
+                order_id,
+            )
+            if cancelled[0]["total"]:
+                await request_refund(order_id, None, cancelled[0]["total"], "cancelled before the payment arrived",
+                                     f"cancelled_unpaid:{order_id}", "system")  # fmt: skip
         await record("payment.succeeded", {"payment_id": payment_id, "order_id": order_id})
     return True
 

@@ -313,3 +313,27 @@ async def test_stripe_test_mode_creates_and_cancels_an_intent(settings: Settings
     intent = await gateway.intent(intent_id)
     assert (intent.amount, intent.currency) == (150_000, "vnd")
     assert (await gateway.cancel(intent_id)).status == "canceled"
+
+
+async def test_a_part_cancelled_before_payment_is_refunded_when_it_arrives(
+    client: httpx.AsyncClient, operator: str, categories: None, stripe_fake: FakeStripe, settings: Settings,
+    worker: Drain,
+) -> None:  # fmt: skip
+    first = await seller_with_products(client, operator, [{}])
+    second = await seller_with_products(client, operator, [{}])
+    buyer = await mobile_buyer(client)
+    await fill_cart(client, buyer["headers"], [(variant_ids(first["products"][0])[0], 1),
+                                               (variant_ids(second["products"][0])[0], 1)])  # fmt: skip
+    order = (await checkout(client, buyer["headers"], checkout_body(payment_method="card"))).json()
+    dropped = order["seller_orders"][0]
+    cancel = await client.post(f"/api/v1/orders/{order['id']}/seller-orders/{dropped['id']}/cancel",
+                               json={"reason": "Không cần nữa"}, headers=buyer["headers"])  # fmt: skip
+    assert cancel.status_code == 200
+    intent_id = (await fetch("SELECT provider_ref FROM payment WHERE order_id = $1", order["id"]))[0]["provider_ref"]
+
+    for event in stripe_fake.succeed(intent_id):  # the buyer pays the amount the client secret was made for
+        await deliver(client, settings, event)
+    await worker()
+
+    assert await status_of(order["id"]) == ("paid", sorted(["cancelled", "confirmed"]))
+    assert [r["amount"] for r in stripe_fake.refunds.values()] == [dropped["total"]]
