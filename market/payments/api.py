@@ -19,7 +19,6 @@ from market.operators.auth import OperatorPrincipal, provide_operator
 from market.payments import service
 from market.payments.registry import stripe_gateway
 from market.payments.schemas import PaymentOut, RefundIn, RefundOut, WebhookAck
-from market.payments.tables import Payment, Refund
 
 Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
 
@@ -76,19 +75,14 @@ class AdminPaymentController(Controller):
         cursor: str | None = None,
     ) -> Page[PaymentOut]:  # fmt: skip
         """Card payments, newest first; `disputed=true` for those a cardholder disputed."""
-        query = Payment.select()
-        if disputed is not None:
-            query = query.where(Payment.disputed_at.is_not_null() if disputed else Payment.disputed_at.is_null())
-        if cursor:
-            query = query.where(Payment.id < str(decode_cursor(cursor, 1)[0]))
-        rows = await query.order_by(Payment.id, ascending=False).limit(limit + 1).run()
+        before = str(decode_cursor(cursor, 1)[0]) if cursor else None
+        rows = await service.list_payments(disputed, before, limit + 1)
         return page_of([payment_out(row) for row in rows], limit, lambda last: encode_cursor(last.id))
 
     @get("/orders/{order_id:str}/refunds", operation_id="admin_refunds_list")
     async def list_refunds(self, order_id: str, operator: OperatorPrincipal) -> list[RefundOut]:
         """The refunds of one order, oldest first."""
-        rows = await Refund.select().where(Refund.order_id == order_id).order_by(Refund.id).run()
-        return [refund_out(row) for row in rows]
+        return [refund_out(row) for row in await service.refunds_of(order_id)]
 
     @post("/orders/{order_id:str}/refunds", operation_id="admin_refunds_create", status_code=201)
     async def refund(

@@ -207,3 +207,17 @@ async def disputed(intent_id: str, reason: str | None) -> bool:
         if rows:
             await record("payment.disputed", {"payment_id": rows[0]["id"], "order_id": rows[0]["order_id"]})
     return bool(rows)
+
+
+async def list_payments(disputed: bool | None, before: str | None, limit: int) -> list[dict[str, Any]]:
+    """Card payments, newest first: all, only disputed ones, or only undisputed ones."""
+    rows = await fetch(
+        "SELECT * FROM payment WHERE ($1::bool IS NULL OR (disputed_at IS NOT NULL) = $1) "
+        "AND ($2::varchar IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+        disputed, before, limit,
+    )  # fmt: skip
+    return [dict(row) for row in rows]
+
+
+async def refunds_of(order_id: str) -> list[dict[str, Any]]:
+    return [dict(row) for row in await fetch("SELECT * FROM refund WHERE order_id = $1 ORDER BY id", order_id)]

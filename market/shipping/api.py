@@ -91,11 +91,7 @@ class AdminShippingController(Controller):
     @get("/parcels", operation_id="admin_parcels_list")
     async def parcels(self, operator: OperatorPrincipal, status: str | None = None) -> list[ParcelOut]:
         """Parcels by status (e.g. `parked`: handoffs that gave up), oldest first, at most 500."""
-        from market.core.db import fetch
-
-        rows = await fetch("SELECT seller_order_id FROM parcel WHERE $1::varchar IS NULL OR status = $1 "
-                           "ORDER BY created_at LIMIT 500", status)  # fmt: skip
-        found = await service.timeline([row["seller_order_id"] for row in rows])
+        found = await service.timeline(await service.seller_orders_with_parcels(status, 500))
         return [parcel_out(item) for item in found.values()]
 
     @post("/parcels/{parcel_id:str}/retry", operation_id="admin_parcels_retry", status_code=200)

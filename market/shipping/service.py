@@ -252,6 +252,13 @@ async def remittance_problems() -> dict[str, Any]:
     return {"lines": [dict(row) for row in lines], "unremitted": [dict(row) for row in missing]}
 
 
+async def seller_orders_with_parcels(status: str | None, limit: int) -> list[str]:
+    """The seller orders whose parcels are in `status` (any, when None), oldest parcel first."""
+    rows = await fetch("SELECT seller_order_id FROM parcel WHERE $1::varchar IS NULL OR status = $1 "
+                       "ORDER BY created_at LIMIT $2", status, limit)  # fmt: skip
+    return [row["seller_order_id"] for row in rows]
+
+
 async def timeline(seller_order_ids: list[str]) -> dict[str, dict[str, Any]]:
     """Parcel and status timeline (in the order of the carrier's times) of each seller order that has a parcel."""
     parcels = await fetch("SELECT * FROM parcel WHERE seller_order_id = ANY($1::varchar[])", seller_order_ids)

@@ -325,6 +325,15 @@ async def sim_advance(request: Request[Any, Any, Any], data: dict[str, Any]) -> 
     return parcel.view()
 
 
+@post("/_sim/config", status_code=200)
+async def sim_config(request: Request[Any, Any, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """Change where webhooks go (`webhook_url`, null for nowhere) at run time."""
+    config = _state(request).config
+    if "webhook_url" in data:
+        config.webhook_url = data["webhook_url"]
+    return {"webhook_url": config.webhook_url, "tick_s": config.tick_s}
+
+
 @post("/_sim/reset", status_code=200)
 async def sim_reset(request: Request[Any, Any, Any]) -> dict[str, int]:
     """Forget every parcel and webhook, clear the faults (tokens stay valid)."""
@@ -334,6 +343,7 @@ async def sim_reset(request: Request[Any, Any, Any]) -> dict[str, int]:
     state.outbox.clear()
     state.faults.update({"mode": "ok", "delay_s": 0.0, "duplicate": False, "shuffle": False})
     state.create_calls = 0
+    state.config.webhook_url = None
     return {"parcels": 0}
 
 
@@ -373,7 +383,7 @@ def create_simulator(config: SimConfig | None = None) -> Litestar:
 
     app = Litestar(
         route_handlers=[token, fees, create_order, find_order, cancel_parcel, remittance, label, sim_parcels,
-                        sim_faults, sim_tick, sim_take, sim_advance, sim_reset, sim_path],
+                        sim_faults, sim_tick, sim_take, sim_advance, sim_reset, sim_path, sim_config],
         lifespan=[lifespan], openapi_config=None, logging_config=None,
     )  # fmt: skip
     app.state.sim = state

@@ -258,3 +258,40 @@ async def test_cod_remittance_is_matched_per_tracking_code(
     assert [line["outcome"] for line in problems["lines"]] == ["unknown", "mismatch"]
     assert problems["unremitted"] == []
     assert (await fetch("SELECT cod_collected FROM seller_order"))[0]["cod_collected"] == amount
+
+
+async def test_the_simulator_posts_its_webhooks_to_the_running_api(
+    client: httpx.AsyncClient, packed: dict[str, Any], carrier_sim: CarrierSim, settings: Settings
+) -> None:
+    """End to end over HTTP both ways: the API served by granian, the simulator posting signed webhooks to it."""
+    import asyncio
+    import os
+    import subprocess
+    import sys
+
+    from tests.fakes.carrier import free_port
+
+    port = free_port()
+    api = subprocess.Popen(
+        [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port",
+         str(port), "--no-ws", "--log-level", "warning", "market.app:create_app_from_env"],
+        env={**os.environ, "LOG_ACCESS": "false"}, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as served:
+            for _ in range(300):
+                try:
+                    if (await served.get("/health/live")).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    await asyncio.sleep(0.1)
+        await handed_over(packed, settings)
+        carrier_sim.call("/_sim/config", {"webhook_url": f"http://127.0.0.1:{port}/webhooks/carriers/vnpost"})
+        for _ in range(3):  # picked up, in transit, delivered: each tick posts its webhook
+            assert carrier_sim.call("/_sim/tick")["waiting"] == 0
+        status = (await fetch("SELECT status FROM seller_order WHERE id = $1", packed["sor"]["id"]))[0]["status"]
+        assert status == "delivered"
+        assert len(await fetch("SELECT id FROM parcel_event WHERE applied")) == 3
+    finally:
+        api.terminate()
+        api.wait(timeout=20)
