@@ -27,7 +27,12 @@ from market.core.observability import RequestContextMiddleware, access_lines, co
 from market.core.problems import exception_handlers
 from market.core.resources import Resources
 from market.health.api import HealthController
-from market.orders.api import AdminOrderController, BuyerOrderController, SellerOrderController
+from market.orders.api import (
+    AdminOrderController,
+    BuyerOrderController,
+    GuestOrderController,
+    SellerOrderController,
+)
 from market.payments.api import AdminPaymentController, StripeWebhookController
 from market.sellers.api import (
     AdminSellerController,
@@ -40,6 +45,7 @@ from market.shipping.api import (
     AdminShippingController,
     BuyerTrackingController,
     CarrierWebhookController,
+    GuestTrackingController,
     SellerParcelController,
 )
 from search.api import SearchController
@@ -124,6 +130,8 @@ def create_app(
         AdminOrderController,
         AdminPaymentController,
         StripeWebhookController,
+        GuestOrderController,
+        GuestTrackingController,
         SellerParcelController,
         AdminShippingController,
         CarrierWebhookController,

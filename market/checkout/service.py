@@ -30,6 +30,8 @@ from market.inventory import service as inventory
 from market.inventory.service import reservation_ctes
 from market.orders import reads
 from market.orders.mapping import Row, order_out
+from market.orders.reads import guest_order_token
+from market.orders.schemas import OrderOut
 from market.orders.tables import OrderLine
 from market.payments.gateway import PaymentGateway, PaymentRequest, PaymentStart
 from market.payments.registry import gateway_for
@@ -97,37 +99,45 @@ async def place_order(
         earlier = await idempotency.lookup(buyer.scope, key, request_hash)  # a replay finds its cart empty
         if earlier is None:
             raise
-        return await _again(earlier, buyer, store, gateway)
-    cod_body = _body(draft, PaymentStart("cash_on_delivery")) if gateway.confirms_at_checkout else None
+        return await _again(earlier, buyer, store, gateway, settings)
+    cod = gateway.confirms_at_checkout
+    cod_body = _body(draft, PaymentStart("cash_on_delivery"), buyer, settings) if cod else None
     placed = (await fetch(PLACE_SQL, *_place_args(draft, scope_key, request_hash, cod_body)))[0]
     if not placed["claimed"]:
         earlier = await idempotency.lookup(buyer.scope, key, request_hash)
         if earlier is None:
             raise await _out_of_stock(draft.wanted)
-        return await _again(earlier, buyer, store, gateway)
+        return await _again(earlier, buyer, store, gateway, settings)
     order_id = draft.order["id"]
     if cod_body is not None:
         await _empty_cart(store, buyer.cart)
         return Placed(CREATED, cod_body, order_id)
-    return await _answer(idempotency.Claim(scope_key, order_id), buyer, store, gateway)
+    return await _answer(idempotency.Claim(scope_key, order_id), buyer, store, gateway, settings)
 
 
 async def _again(
-    earlier: idempotency.Claim | idempotency.Replay, buyer: Buyer, store: CartStore, gateway: PaymentGateway
+    earlier: idempotency.Claim | idempotency.Replay,
+    buyer: Buyer,
+    store: CartStore,
+    gateway: PaymentGateway,
+    settings: Settings,
 ) -> Placed:
     """The key's earlier request: replay its response, or finish what it left (its order, placed but unanswered)."""
     if isinstance(earlier, idempotency.Replay):
         return Placed(earlier.status, earlier.body.encode(), None, replayed=True)
-    return await _answer(earlier, buyer, store, gateway)
+    return await _answer(earlier, buyer, store, gateway, settings)
 
 
-async def _answer(claimed: idempotency.Claim, buyer: Buyer, store: CartStore, gateway: PaymentGateway) -> Placed:
+async def _answer(
+    claimed: idempotency.Claim, buyer: Buyer, store: CartStore, gateway: PaymentGateway, settings: Settings
+) -> Placed:
     """After the commit: start the payment, store the response for replays, empty the cart."""
     order_id = claimed.resource_id
     try:
         order = await reads.get_order(order_id)
         start = await gateway.start(PaymentRequest(order.id, order.total, order.currency, order.email, order.phone))
-        body = msgspec.json.encode(msgspec.structs.replace(order, payment=_with_start(order.payment, start)))
+        order = _with_access(msgspec.structs.replace(order, payment=_with_start(order.payment, start)), buyer, settings)
+        body = msgspec.json.encode(order)
         await idempotency.finish(claimed, CREATED, body.decode())
     except BaseException:
         with contextlib.suppress(Exception):  # a retry with the same key resumes here at once
@@ -255,8 +265,16 @@ async def _draft(
     return draft
 
 
-def _body(draft: Draft, start: PaymentStart) -> bytes:
-    return msgspec.json.encode(order_out(draft.order, draft.seller_orders, draft.lines, draft.history, start))
+def _body(draft: Draft, start: PaymentStart, buyer: Buyer, settings: Settings) -> bytes:
+    order = order_out(draft.order, draft.seller_orders, draft.lines, draft.history, start)
+    return msgspec.json.encode(_with_access(order, buyer, settings))
+
+
+def _with_access(order: OrderOut, buyer: Buyer, settings: Settings) -> OrderOut:
+    """A guest's order carries the token that reads it later; a customer's is read with the session."""
+    if buyer.account_id is None:
+        return msgspec.structs.replace(order, access_token=guest_order_token(settings.secret_key, order.id))
+    return order
 
 
 _LINE_COLUMNS = [column._meta.db_column_name for column in OrderLine._meta.columns]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 
 
@@ -14,3 +16,18 @@ def new_token(prefix: str, nbytes: int = 24) -> str:
 def digest(token: str) -> str:
     """SHA-256 of a high-entropy token: enough for random secrets (passwords use argon2id)."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def signed(secret: str, domain: str, value: str) -> str:
+    """`value.<HMAC-SHA256>`: a capability to `value` within `domain` (a guest's order, say), checkable without
+    storing anything."""
+    mac = hmac.new(secret.encode(), f"{domain}:{value}".encode(), hashlib.sha256).digest()
+    return f"{value}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+
+
+def unsigned(secret: str, domain: str, token: str) -> str | None:
+    """The value of a token `signed` made for `domain`, or None."""
+    value = token.rpartition(".")[0]
+    if not value or len(token) > 200:
+        return None
+    return value if hmac.compare_digest(signed(secret, domain, value).encode(), token.encode()) else None

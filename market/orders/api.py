@@ -6,9 +6,10 @@ from typing import Annotated, Literal
 
 from litestar import Controller, get, post
 from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.params import HeaderParameter, Parameter
 
 from market.accounts.sessions import Buyer, provide_buyer
+from market.core.deps import ResourcesDep
 from market.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from market.operators.auth import OperatorPrincipal, provide_operator
 from market.orders import reads, service
@@ -56,6 +57,24 @@ class BuyerOrderController(Controller):
         owner = service.Owner(account_id=buyer.account_id)
         await service.cancel(seller_order_id, f"customer:{buyer.account_id}", data.reason, owner)
         return await reads.get_order(order_id, buyer.account_id)
+
+
+OrderToken = Annotated[
+    str | None,
+    HeaderParameter(name="Order-Token", required=False, description="The `access_token` of a guest's checkout."),
+]
+
+
+class GuestOrderController(Controller):
+    """A guest's order, read with the `access_token` its checkout returned (the `Order-Token` header)."""
+
+    path = "/api/v1/guest-orders"
+    tags = ["storefront: orders"]
+
+    @get("/{order_id:str}", operation_id="guest_orders_get")
+    async def get_order(self, order_id: str, order_token: OrderToken, resources: ResourcesDep) -> OrderOut:
+        """A guest's order, with each seller order's lines and history."""
+        return await reads.guest_order(resources.settings.secret_key, order_id, order_token)
 
 
 class SellerOrderController(Controller):

@@ -9,6 +9,7 @@ from typing import Any
 
 from market.core.errors import NotFound
 from market.core.pagination import Page, decode_cursor, encode_cursor, page_of
+from market.core.security import signed, unsigned
 from market.orders.mapping import Row, by_seller_order, order_out, seller_order_out
 from market.orders.schemas import OrderOut, SellerOrderOut
 from market.orders.tables import Order, OrderLine, SellerOrder, SellerOrderTransition
@@ -111,3 +112,21 @@ async def list_seller_orders(
         query = query.where(SellerOrder.order_id == order_id)
     rows = await _rows(_after(query, SellerOrder, cursor, limit))
     return page_of(await seller_orders_out(rows), limit, lambda last: encode_cursor(last.id))
+
+
+GUEST_ORDER = "guest-order"
+
+
+def guest_order_token(secret: str, order_id: str) -> str:
+    """What a guest reads its order with (returned at checkout as `access_token`)."""
+    return signed(secret, GUEST_ORDER, order_id)
+
+
+async def guest_order(secret: str, order_id: str, token: str | None) -> OrderOut:
+    """A guest's order, for the token made at its checkout (anything else is a 404)."""
+    if not token or unsigned(secret, GUEST_ORDER, token) != order_id:
+        raise NotFound("No such order.")
+    found = await _rows(Order.select().where((Order.id == order_id) & Order.account_id.is_null()))
+    if not found:
+        raise NotFound("No such order.")
+    return (await orders_out(found))[0]

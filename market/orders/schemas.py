@@ -100,6 +100,7 @@ class OrderOut(msgspec.Struct):
     seller_orders: list[SellerOrderOut]
     reserved_until: str | None
     created_at: str | None
+    access_token: str | None = None  # a guest's, to read the order later (the Order-Token header)
     object: str = "order"
 
 

@@ -15,6 +15,7 @@ from market.core.errors import DomainError, NotAuthenticated, NotFound
 from market.core.schemas import rfc3339
 from market.operators.auth import OperatorPrincipal, provide_operator
 from market.orders import reads
+from market.orders.api import OrderToken
 from market.sellers.auth import SellerPrincipal, provide_seller
 from market.shipping import service
 from market.shipping.carrier import WebhookRefused
@@ -64,6 +65,18 @@ class BuyerTrackingController(Controller):
     async def tracking(self, order_id: str, buyer: Buyer) -> list[ParcelOut]:
         """Your order's parcels, each with its tracking timeline."""
         order = await reads.get_order(order_id, buyer.account_id)
+        found = await service.timeline([seller_order.id for seller_order in order.seller_orders])
+        return [parcel_out(item) for item in found.values()]
+
+
+class GuestTrackingController(Controller):
+    path = "/api/v1/guest-orders"
+    tags = ["storefront: orders"]
+
+    @get("/{order_id:str}/tracking", operation_id="guest_orders_tracking")
+    async def tracking(self, order_id: str, order_token: OrderToken, resources: ResourcesDep) -> list[ParcelOut]:
+        """A guest's parcels, each with its tracking timeline (the `Order-Token` header)."""
+        order = await reads.guest_order(resources.settings.secret_key, order_id, order_token)
         found = await service.timeline([seller_order.id for seller_order in order.seller_orders])
         return [parcel_out(item) for item in found.values()]
 

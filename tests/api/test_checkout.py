@@ -26,6 +26,7 @@ async def test_cod_checkout_of_two_sellers(client: httpx.AsyncClient, operator: 
     assert response.headers["location"] == f"/api/v1/orders/{order['id']}"
     assert order["object"] == "order" and order["id"].startswith("ord_")
     assert order["status"] == "open" and order["payment"]["method"] == "cod"
+    assert order["access_token"] is None  # a customer reads orders with the session
     assert order["payment"]["next_action"] == "cash_on_delivery"
     by_seller = {so["seller_id"]: so for so in order["seller_orders"]}
     mine = by_seller[first["seller"]["id"]]
@@ -67,5 +68,16 @@ async def test_guest_checkout_needs_contact(client: httpx.AsyncClient, operator:
 
     placed = await checkout(client, headers)
     assert placed.status_code == 201, placed.text
-    assert placed.json()["email"] == "hoa@example.vn"
-    assert placed.json()["shipping_address"]["province"]["code"] == HANOI
+    order = placed.json()
+    assert order["email"] == "hoa@example.vn"
+    assert order["shipping_address"]["province"]["code"] == HANOI
+
+    # The guest reads the order later with the access token its checkout returned, and with nothing else.
+    path = f"/api/v1/guest-orders/{order['id']}"
+    read = await client.get(path, headers={"Order-Token": order["access_token"]})
+    assert read.status_code == 200 and read.json()["seller_orders"] == order["seller_orders"]
+    forged = order["access_token"][:-4] + "AAAA"
+    for headers_ in ({}, {"Order-Token": forged}, {"Order-Token": "ord_x.y"}):
+        assert (await client.get(path, headers=headers_)).status_code == 404
+    tracking = await client.get(f"{path}/tracking", headers={"Order-Token": order["access_token"]})
+    assert tracking.status_code == 200 and tracking.json() == []
