@@ -34,6 +34,7 @@ from market.orders.api import (
     SellerOrderController,
 )
 from market.payments.api import AdminPaymentController, StripeWebhookController
+from market.payments.registry import close_clients as payment_clients
 from market.sellers.api import (
     AdminSellerController,
     PublicSellerController,
@@ -48,6 +49,7 @@ from market.shipping.api import (
     GuestTrackingController,
     SellerParcelController,
 )
+from market.shipping.registry import close_clients as carrier_clients
 from search.api import SearchController
 
 API_DESCRIPTION = (
@@ -114,6 +116,8 @@ def create_app(
             yield
         finally:
             access_lines.flush()
+            await payment_clients()
+            await carrier_clients()
             await resources.close()
 
     route_handlers: list[ControllerRouterHandler] = [

@@ -25,8 +25,10 @@ from market.core.outbox.relay import DELIVER_JOB, JobQueue, relay_once
 from market.core.resources import Resources, current
 from market.orders.jobs import purge_idempotency_keys, release_expired_reservations
 from market.payments.jobs import reconcile as reconcile_stripe
+from market.payments.registry import close_clients as payment_clients
 from market.settings import Settings
 from market.shipping.jobs import handoff_loop
+from market.shipping.registry import close_clients as carrier_clients
 from search import indexer
 from search.index import index_uid
 from search.indexer import IndexSync
@@ -145,4 +147,6 @@ async def run_worker(settings: Settings) -> None:
         await build_worker(settings, queue, load_handlers()).start()
     finally:
         await queue.disconnect()
+        await payment_clients()
+        await carrier_clients()
         await resources.close()

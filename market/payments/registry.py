@@ -27,3 +27,9 @@ def stripe_gateway(settings: Settings) -> StripeGateway:
     if gateway is None or gateway.settings is not settings:
         gateway = _stripe[id(settings)] = StripeGateway(settings)
     return gateway
+
+
+async def close_clients() -> None:
+    """Close the HTTP clients of the gateways this process made (at shutdown)."""
+    while _stripe:
+        await _stripe.popitem()[1].close()

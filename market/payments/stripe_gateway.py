@@ -28,12 +28,16 @@ class StripeGateway:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         base = {"api": settings.stripe_api_base} if settings.stripe_api_base else None
+        self.http = stripe.HTTPXClient(timeout=settings.stripe_timeout_s)
         self.client = stripe.StripeClient(
             settings.stripe_secret_key or "",
-            http_client=stripe.HTTPXClient(timeout=settings.stripe_timeout_s),
+            http_client=self.http,
             base_addresses=base,  # type: ignore[arg-type]
             max_network_retries=1,
         )
+
+    async def close(self) -> None:
+        await self.http.close_async()  # type: ignore[no-untyped-call]
 
     async def start(self, request: PaymentRequest) -> PaymentStart:
         """The order's PaymentIntent (created once: our payment record keeps it) and what the client needs."""

@@ -34,3 +34,10 @@ def quoter_for(settings: Settings, redis: Redis) -> Quoter:
         quoter = _quoters[id(redis)] = Quoter(carrier_for(settings), redis, settings.redis_key_prefix,
                                               settings.carrier_quote_timeout_s)  # fmt: skip
     return quoter
+
+
+async def close_clients() -> None:
+    """Close the HTTP clients of the carriers this process made (at shutdown)."""
+    _quoters.clear()
+    while _carriers:
+        await _carriers.popitem()[1].close()
