@@ -52,10 +52,15 @@ def serve(host: str, port: int, workers: int) -> None:
     _granian("market.app:create_app_from_env", host, port, workers)
 
 
-def _granian(factory: str, host: str, port: int, workers: int) -> None:
-    args = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", host, "--port",
+def granian_argv(factory: str, host: str, port: int, workers: int = 1) -> list[str]:
+    """The command that serves an ASGI app factory with granian (the API, the carrier simulator, test servers)."""
+    return [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", host, "--port",
             str(port), "--workers", str(workers), "--workers-kill-timeout", "15", "--no-ws", "--log-level", "warning",
             factory]  # fmt: skip
+
+
+def _granian(factory: str, host: str, port: int, workers: int) -> None:
+    args = granian_argv(factory, host, port, workers)
     os.execv(sys.executable, args)  # noqa: S606 - replaces this process with granian, arguments are ours
 
 

@@ -69,12 +69,19 @@ class RegistrationOut(msgspec.Struct):
     object: str = "account_registration"
 
 
-class AddressIn(Input):
+class ShippingAddressIn(Input):
+    """Where a parcel goes: recipient, mobile phone, street line, ward and province (codes of the units catalog)."""
+
     recipient_name: Name
     phone: Phone
     street: Street
     ward_code: WardCode
     province_code: ProvinceCode
+
+
+class AddressIn(ShippingAddressIn):
+    """An address-book entry."""
+
     is_default: bool = False
 
 

@@ -8,12 +8,9 @@ valid guest token (the two are signed in different domains).
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-
 from market.core.errors import NotAuthenticated
 from market.core.ids import has_prefix, new_id
+from market.core.security import mac, signed, unsigned
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 MAX_TOKEN_LENGTH = 100
@@ -28,10 +25,6 @@ class InvalidCartToken(NotAuthenticated):
     code = "invalid_cart_token"
 
 
-def _mac(secret: str, domain: str, value: str) -> bytes:
-    return hmac.new(secret.encode(), f"{domain}:{value}".encode(), hashlib.sha256).digest()
-
-
 def new_guest_cart(secret: str) -> tuple[str, str]:
     """A new guest cart: (id, token)."""
     cart_id = new_id("crt")
@@ -39,8 +32,7 @@ def new_guest_cart(secret: str) -> tuple[str, str]:
 
 
 def guest_token(secret: str, cart_id: str) -> str:
-    signature = base64.urlsafe_b64encode(_mac(secret, "guest-cart", cart_id)).decode().rstrip("=")
-    return f"{cart_id}.{signature}"
+    return signed(secret, "guest-cart", cart_id)
 
 
 def verify_guest_token(secret: str, token: str) -> str:
@@ -51,7 +43,7 @@ def verify_guest_token(secret: str, token: str) -> str:
     cart_id = token.partition(".")[0]
     if len(token) > MAX_TOKEN_LENGTH or not has_prefix(cart_id, "crt"):
         raise InvalidCartToken("This cart token is malformed.")
-    if not hmac.compare_digest(guest_token(secret, cart_id).encode(), token.encode()):
+    if unsigned(secret, "guest-cart", token) != cart_id:
         raise InvalidCartToken("This cart token was not issued by this API.")
     if len(_verified) >= _VERIFIED_MAX:
         _verified.clear()
@@ -61,5 +53,5 @@ def verify_guest_token(secret: str, token: str) -> str:
 
 def customer_cart_id(secret: str, account_id: str) -> str:
     """The stable id of an account's cart."""
-    mac = int.from_bytes(_mac(secret, "customer-cart", account_id)[:17], "big")
-    return "crt_" + "".join(_ALPHABET[(mac >> (5 * index)) & 31] for index in range(26))
+    value = int.from_bytes(mac(secret, "customer-cart", account_id)[:17], "big")
+    return "crt_" + "".join(_ALPHABET[(value >> (5 * index)) & 31] for index in range(26))

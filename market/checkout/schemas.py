@@ -6,18 +6,10 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from market.accounts.schemas import Phone, ProvinceCode, Street, WardCode
-from market.core.schemas import Input, Name
+from market.accounts.schemas import Phone, ShippingAddressIn
+from market.core.schemas import Input
 
 PaymentMethod = Literal["card", "cod"]
-
-
-class ShippingAddressIn(Input):
-    recipient_name: Name
-    phone: Phone
-    street: Street
-    ward_code: WardCode
-    province_code: ProvinceCode
 
 
 class ContactIn(Input):

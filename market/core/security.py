@@ -18,11 +18,15 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def mac(secret: str, domain: str, value: str) -> bytes:
+    """HMAC-SHA256 of `value` within `domain` (so that one domain's signature never passes for another's)."""
+    return hmac.new(secret.encode(), f"{domain}:{value}".encode(), hashlib.sha256).digest()
+
+
 def signed(secret: str, domain: str, value: str) -> str:
-    """`value.<HMAC-SHA256>`: a capability to `value` within `domain` (a guest's order, say), checkable without
+    """`value.<HMAC-SHA256>`: a capability to `value` within `domain` (a guest's cart or order), checkable without
     storing anything."""
-    mac = hmac.new(secret.encode(), f"{domain}:{value}".encode(), hashlib.sha256).digest()
-    return f"{value}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+    return f"{value}.{base64.urlsafe_b64encode(mac(secret, domain, value)).decode().rstrip('=')}"
 
 
 def unsigned(secret: str, domain: str, token: str) -> str | None:

@@ -69,14 +69,19 @@ async def execute_refund(event: Event) -> None:
     log.info("refund_executed", refund_id=event.payload["refund_id"], status=status)
 
 
+async def _refund(facts: dict[str, Any], amount: int, cause: str, reason: str, requested_by: str) -> None:
+    """Ask once for a refund of `amount` on a seller order, for this cause (nothing when nothing is due)."""
+    if amount > 0:
+        await service.request_refund(facts["order_id"], facts["seller_order_id"], amount, reason,
+                                     f"{cause}:{facts['seller_order_id']}", requested_by)  # fmt: skip
+
+
 @registry.on("seller_order.cancelled", name="payments.refund_cancelled")
 async def refund_cancelled(event: Event) -> None:
     """A paid seller order was cancelled: its total goes back to the card."""
     facts = event.payload
-    if facts.get("refund_due"):
-        await service.request_refund(facts["order_id"], facts["seller_order_id"], facts["refund_due"],
-                                     facts.get("reason") or "cancelled", f"cancel:{facts['seller_order_id']}",
-                                     facts.get("actor") or "system")  # fmt: skip
+    await _refund(facts, facts.get("refund_due") or 0, "cancel", facts.get("reason") or "cancelled",
+                  facts.get("actor") or "system")  # fmt: skip
 
 
 @registry.on("seller_order.packed", name="payments.refund_catch_weight")
@@ -84,18 +89,22 @@ async def refund_catch_weight(event: Event) -> None:
     """Packed lighter than ordered: a card-paid seller order gets the difference back (heavier costs the buyer
     nothing more on a card: the charge cannot grow)."""
     facts = event.payload
-    difference = facts["subtotal"] - facts["final_subtotal"]
-    if difference > 0:
-        key = f"catch_weight:{facts['seller_order_id']}"
-        await service.request_refund(facts["order_id"], facts["seller_order_id"], difference,
-                                     "packed weight below the ordered weight", key, "system")  # fmt: skip
+    await _refund(facts, facts["subtotal"] - facts["final_subtotal"], "catch_weight",
+                  "packed weight below the ordered weight", "system")  # fmt: skip
 
 
 @registry.on("seller_order.refunded", name="payments.refund_seller_order")
 async def refund_seller_order(event: Event) -> None:
     facts = event.payload
-    await service.request_refund(facts["order_id"], facts["seller_order_id"], facts["amount"], facts["reason"],
-                                 f"seller_order_refund:{facts['seller_order_id']}", facts["actor"])  # fmt: skip
+    await _refund(facts, facts["amount"], "seller_order_refund", facts["reason"], facts["actor"])
+
+
+@registry.on("seller_order.returned", name="payments.refund_returned")
+async def refund_returned(event: Event) -> None:
+    """A card-paid parcel came back undelivered: the buyer gets the seller order's total back (cash on delivery:
+    nothing was collected, nothing is owed)."""
+    facts = event.payload
+    await _refund(facts, facts.get("refund_due") or 0, "return", "returned undelivered", "carrier")
 
 
 @registry.on("order.expired", name="payments.cancel_expired_intent", transactional=False)
@@ -121,14 +130,3 @@ async def reconcile(ctx: Any = None) -> int:
     if added:
         log.info("stripe_events_reconciled", added=added)
     return added
-
-
-@registry.on("seller_order.returned", name="payments.refund_returned")
-async def refund_returned(event: Event) -> None:
-    """A card-paid parcel came back undelivered: the buyer gets the seller order's total back (cash on delivery:
-    nothing was collected, nothing is owed)."""
-    facts = event.payload
-    if facts.get("refund_due"):
-        key = f"return:{facts['seller_order_id']}"
-        await service.request_refund(facts["order_id"], facts["seller_order_id"], facts["refund_due"],
-                                     "returned undelivered", key, "carrier")  # fmt: skip

@@ -139,15 +139,18 @@ def _state(request: Request[Any, Any, Any]) -> SimState:
     return state
 
 
-async def _gate(request: Request[Any, Any, Any], *, auth: bool = True) -> Response[Any] | None:
-    """Faults, then the token; None when the request may go on."""
+async def _gate(request: Request[Any, Any, Any]) -> Response[Any] | None:
+    """Before every carrier API call: the faults, then the token (None lets the request go on)."""
+    path = request.url.path
+    if not path.startswith("/api/"):
+        return None
     state = _state(request)
     mode = state.faults["mode"]
     if mode in ("down", "error"):
         return Response({"code": "unavailable"}, status_code=503)
     if mode == "slow":
         await asyncio.sleep(state.faults["delay_s"])
-    if auth and request.headers.get("token") not in state.tokens:
+    if path != "/api/v1/token" and request.headers.get("token") not in state.tokens:
         return Response({"code": "unauthorized"}, status_code=401)
     return None
 
@@ -160,9 +163,6 @@ async def _answer(request: Request[Any, Any, Any], body: Any, status: int = 200)
 
 @post("/api/v1/token", status_code=200)
 async def token(request: Request[Any, Any, Any], data: dict[str, Any]) -> Response[Any]:
-    refused = await _gate(request, auth=False)
-    if refused:
-        return refused
     config = _state(request).config
     if data.get("partner_id") != config.partner_id or data.get("secret") != config.partner_secret:
         return Response({"code": "invalid_credentials"}, status_code=401)
@@ -173,18 +173,12 @@ async def token(request: Request[Any, Any, Any], data: dict[str, Any]) -> Respon
 
 @post("/api/v1/fees", status_code=200)
 async def fees(request: Request[Any, Any, Any], data: dict[str, Any]) -> Response[Any]:
-    refused = await _gate(request)
-    if refused:
-        return refused
     offered = services(int(data["weight_g"]), int(data["from_province"]), int(data["to_province"]))
     return await _answer(request, {"services": [vars(quote) for quote in offered]})
 
 
 @post("/api/v1/orders", status_code=201)
 async def create_order(request: Request[Any, Any, Any], data: dict[str, Any]) -> Response[Any]:
-    refused = await _gate(request)
-    if refused:
-        return refused
     state = _state(request)
     state.create_calls += 1
     code = str(data["order_code"])
@@ -203,9 +197,6 @@ async def create_order(request: Request[Any, Any, Any], data: dict[str, Any]) ->
 
 @get("/api/v1/orders/{order_code:str}")
 async def find_order(request: Request[Any, Any, Any], order_code: str) -> Response[Any]:
-    refused = await _gate(request)
-    if refused:
-        return refused
     parcel = _state(request).parcels.get(order_code)
     if parcel is None:
         return Response({"code": "not_found"}, status_code=404)
@@ -214,9 +205,6 @@ async def find_order(request: Request[Any, Any, Any], order_code: str) -> Respon
 
 @post("/api/v1/parcels/{tracking_code:str}/cancel", status_code=200)
 async def cancel_parcel(request: Request[Any, Any, Any], tracking_code: str) -> Response[Any]:
-    refused = await _gate(request)
-    if refused:
-        return refused
     state = _state(request)
     parcel = state.by_tracking.get(tracking_code)
     if parcel is None:
@@ -231,9 +219,6 @@ async def cancel_parcel(request: Request[Any, Any, Any], tracking_code: str) -> 
 @get("/api/v1/remittances/next.csv", media_type="text/csv")
 async def remittance(request: Request[Any, Any, Any]) -> Response[Any]:
     """The next COD remittance batch: every delivered parcel not remitted yet, with the fee kept back."""
-    refused = await _gate(request)
-    if refused:
-        return refused
     state = _state(request)
     state.batches += 1
     out = io.StringIO()
@@ -384,7 +369,7 @@ def create_simulator(config: SimConfig | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[token, fees, create_order, find_order, cancel_parcel, remittance, label, sim_parcels,
                         sim_faults, sim_tick, sim_take, sim_advance, sim_reset, sim_path, sim_config],
-        lifespan=[lifespan], openapi_config=None, logging_config=None,
+        before_request=_gate, lifespan=[lifespan], openapi_config=None, logging_config=None,
     )  # fmt: skip
     app.state.sim = state
     return app

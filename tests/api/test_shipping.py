@@ -267,16 +267,13 @@ async def test_the_simulator_posts_its_webhooks_to_the_running_api(
     import asyncio
     import os
     import subprocess
-    import sys
 
-    from tests.fakes.carrier import free_port
+    from market.cli import granian_argv
+    from tests.services import free_port
 
     port = free_port()
-    api = subprocess.Popen(
-        [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port",
-         str(port), "--no-ws", "--log-level", "warning", "market.app:create_app_from_env"],
-        env={**os.environ, "LOG_ACCESS": "false"}, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    api = subprocess.Popen(granian_argv("market.app:create_app_from_env", "127.0.0.1", port),
+                           env={**os.environ, "LOG_ACCESS": "false"}, stdin=subprocess.DEVNULL)  # fmt: skip
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as served:
             for _ in range(300):

@@ -6,7 +6,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,8 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
+from market.cli import granian_argv
 from search.query import parse_query, search_request
 from tests.bench.cart import CART_LINE_BODY
+from tests.services import free_port
 
 
 @dataclass(frozen=True)
@@ -132,12 +133,6 @@ def ensure_wrk() -> str:
     return shutil.which("wrk") or "wrk"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class Server:
     """A granian process serving one target; used as a context manager."""
 
@@ -152,12 +147,7 @@ class Server:
     def __enter__(self) -> Server:
         if self.spec.external_url:
             return self
-        argv = [
-            sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1",
-            "--port", str(self.port), "--workers", str(self.workers), "--workers-kill-timeout", "10", "--no-ws",
-            "--log-level", "warning",
-            self.spec.factory,
-        ]  # fmt: skip
+        argv = granian_argv(self.spec.factory, "127.0.0.1", self.port, self.workers)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         env = {**os.environ, **dict(self.spec.env)}

@@ -5,19 +5,16 @@ signed webhooks it produces and deliver them to the app, in whatever order and n
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 import time
 from typing import Any
 
 import httpx
 
+from market.cli import granian_argv
+from tests.services import free_port
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["CarrierSim", "free_port"]
 
 
 class CarrierSim:
@@ -40,11 +37,8 @@ class CarrierSim:
                "CARRIER_WEBHOOK_SECRET": self.webhook_secret, "CARRIER_SIM_TICK_S": "0",
                "CARRIER_SIM_FAIL_PERCENT": "0"}  # fmt: skip
         env.pop("CARRIER_SIM_WEBHOOK_URL", None)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port",
-             str(self.port), "--no-ws", "--log-level", "warning", "market.shipping.simulator:create_from_env"],
-            env=env, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
+        argv = granian_argv("market.shipping.simulator:create_from_env", "127.0.0.1", self.port)
+        self.process = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
