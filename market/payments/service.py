@@ -14,6 +14,7 @@ import msgspec
 
 from market.core.db import fetch, transaction
 from market.core.errors import Conflict, NotFound, field_error
+from market.core.idempotency.service import IdempotencyKeyReused
 from market.core.ids import new_id
 from market.core.outbox.service import record
 from market.orders import service as orders
@@ -41,7 +42,7 @@ RETURNING 1
 async def receive(event: dict[str, Any]) -> bool:
     """Store one of Stripe's events in the inbox and queue it for the worker, in one statement; False when it was
     already there (a repeat) or is of a type we do not handle (acknowledged and ignored)."""
-    if event.get("type") not in HANDLED_EVENTS:
+    if event.get("type") not in HANDLED_EVENTS or not isinstance(event.get("id"), str):
         return False
     payload = msgspec.json.encode(event).decode()
     rows = await fetch(RECEIVE_SQL, event["id"], event["type"], payload, new_id("evt"))
@@ -154,7 +155,7 @@ async def operator_refund(
     if refund is None:
         raise Conflict("This order has no card payment that succeeded.", code="nothing_to_refund")
     if refund["amount"] != amount or refund["seller_order_id"] != seller_order_id:
-        raise Conflict("This Idempotency-Key was used for another refund.", code="idempotency_key_reused")
+        raise IdempotencyKeyReused("This Idempotency-Key was used for another refund; use a new key.")
     return refund
 
 

@@ -153,6 +153,8 @@ class VnPost:
     def parse_remittance(self, batch: str, text: str) -> Remittance:
         """CSV with a header: tracking_code, amount, fee."""
         rows = csv.DictReader(io.StringIO(text))
+        if not {"tracking_code", "amount"} <= set(rows.fieldnames or ()):
+            raise ValueError("a remittance CSV starts with the header tracking_code,amount,fee")
         lines = [RemittanceLine(row["tracking_code"].strip(), int(row["amount"]), int(row.get("fee") or 0))
                  for row in rows if row.get("tracking_code")]  # fmt: skip
         return Remittance(batch, lines)

@@ -95,9 +95,20 @@ async def test_empty_cart_and_bad_address(client: httpx.AsyncClient, shop: dict)
     unknown = await checkout(client, buyer["headers"], checkout_body(shipping_address=None, contact=None,
                                                                       shipping_address_id="adr_nope"))  # fmt: skip
     assert unknown.status_code == 404
+    both = await checkout(client, buyer["headers"], checkout_body(shipping_address_id="adr_x"))
+    assert both.status_code == 422 and both.json()["errors"][0]["code"] == "one_address"
+    neither = await checkout(client, buyer["headers"], checkout_body(shipping_address=None))
+    assert neither.status_code == 422 and neither.json()["errors"][0]["field"] == "shipping_address"
     extra = await checkout(client, buyer["headers"], {**checkout_body(), "total": 1})
     assert extra.status_code == 422
     assert await Order.count() == 0
+
+
+async def test_a_guest_cannot_ship_to_an_address_book(client: httpx.AsyncClient, shop: dict) -> None:
+    headers = await guest(client)
+    await fill_cart(client, headers, [(variant_ids(shop["products"][0])[0], 1)])
+    response = await checkout(client, headers, checkout_body(shipping_address=None, shipping_address_id="adr_x"))
+    assert response.status_code == 422 and response.json()["errors"][0]["code"] == "sign_in_required"
 
 
 async def test_address_book_entry_ships(client: httpx.AsyncClient, shop: dict) -> None:

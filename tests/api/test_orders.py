@@ -45,6 +45,10 @@ async def test_seller_packs_a_catch_weight_order(client: httpx.AsyncClient, plac
     box_line = next(line for line in sor["lines"] if not line["catch_weight"])
     missing = await client.post(f"/seller/v1/orders/{sor['id']}/pack", json={"lines": []}, headers=key)
     assert missing.status_code == 422 and missing.json()["errors"][0]["code"] == "packed_weight_required"
+    unknown = await client.post(f"/seller/v1/orders/{sor['id']}/pack", headers=key,
+                                json={"lines": [{"line_id": "oln_nope", "packed_weight_g": 2000}]})  # fmt: skip
+    assert unknown.status_code == 422
+    assert {e["code"] for e in unknown.json()["errors"]} == {"unknown_line", "packed_weight_required"}
     wrong = await client.post(f"/seller/v1/orders/{sor['id']}/pack", headers=key,
                               json={"lines": [{"line_id": box_line["id"], "packed_weight_g": 5000}]})  # fmt: skip
     assert wrong.status_code == 422 and wrong.json()["errors"][0]["code"] == "not_catch_weight"

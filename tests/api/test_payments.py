@@ -114,6 +114,8 @@ async def test_signature_and_age_are_checked(client: httpx.AsyncClient, settings
         assert response.status_code == 400 and response.json()["code"] == "invalid_signature"
     assert await fetch("SELECT id FROM stripe_event") == []
 
+    idless = await deliver(client, settings, {key: value for key, value in event.items() if key != "id"})
+    assert idless.status_code == 200 and idless.json()["received"] is True
     unknown = await deliver(client, settings, {**event, "id": "evt_2", "type": "customer.created"})
     assert unknown.status_code == 200 and unknown.json() == {"received": True, "duplicate": False}
     assert await fetch("SELECT id FROM stripe_event") == []
@@ -256,6 +258,9 @@ async def test_operator_refunds_part_of_an_order_idempotently(
     await worker()
 
     assert first.status_code == 201 and again.json()["id"] == first.json()["id"]
+    reused = await client.post(f"/admin/v1/orders/{order_id}/refunds", json={"reason": "Trái dập", "amount": 30_000},
+                               headers=headers)  # fmt: skip
+    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
     assert too_much.status_code == 422 and too_much.json()["errors"][0]["code"] == "refund_exceeds_payment"
     assert missing_key.status_code == 400
     assert [r["amount"] for r in stripe_fake.refunds.values()] == [20_000]

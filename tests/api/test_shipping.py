@@ -248,6 +248,9 @@ async def test_cod_remittance_is_matched_per_tracking_code(
         content=f"tracking_code,amount,fee\n{tracking},{amount - 1000},0\n",
         headers=headers,
     )
+    garbage = await client.post("/admin/v1/cod-remittances", params={"batch": "COD-X"}, content="hello, world\n",
+                                headers=headers)  # fmt: skip
+    assert garbage.status_code == 422 and garbage.json()["code"] == "malformed_remittance"
     problems = (await client.get("/admin/v1/cod-remittances/problems", headers=bearer(operator))).json()
 
     assert imported.status_code == 200, imported.text

@@ -82,3 +82,23 @@ def test_cli_stops_with_a_message_naming_the_variable() -> None:
 def test_no_proxy_header_is_trusted_unless_configured() -> None:
     assert Settings.from_env(GOOD).trusted_proxy_header is None
     assert Settings.from_env({**GOOD, "TRUSTED_PROXY_HEADER": "X-Real-IP"}).trusted_proxy_header == "x-real-ip"
+
+
+def test_payments_and_the_carrier_need_all_their_secrets() -> None:
+    assert "STRIPE_SECRET_KEY" in problems_of({**GOOD, "STRIPE_SECRET_KEY": "sk_test_x"})
+    assert "CARRIER_API_BASE" in problems_of({**GOOD, "CARRIER_API_BASE": "http://127.0.0.1:8700",
+                                             "CARRIER_PARTNER_SECRET": "p"})  # fmt: skip
+    assert "STRIPE_API_BASE" in problems_of({**GOOD, "STRIPE_API_BASE": "ftp://stripe"})
+    complete = Settings.from_env({**GOOD, "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_PUBLISHABLE_KEY": "pk_test_x",
+                                  "STRIPE_WEBHOOK_SECRET": "whsec_x"})  # fmt: skip
+    assert complete.card_payments and not Settings.from_env(GOOD).card_payments
+
+
+def test_cards_are_refused_without_stripe() -> None:
+    from market.core.errors import ValidationFailed
+    from market.payments.registry import gateway_for
+
+    with pytest.raises(ValidationFailed) as refused:
+        gateway_for("card", Settings.from_env(GOOD))
+    assert refused.value.errors[0].code == "payment_method_unavailable"
+    assert gateway_for("cod", Settings.from_env(GOOD)).method == "cod"
