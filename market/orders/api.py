@@ -10,6 +10,7 @@ from litestar.params import HeaderParameter, Parameter
 
 from market.accounts.sessions import Buyer, provide_buyer
 from market.core.deps import ResourcesDep
+from market.core.errors import NotFound
 from market.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from market.operators.auth import OperatorPrincipal, provide_operator
 from market.orders import reads, service
@@ -53,7 +54,9 @@ class BuyerOrderController(Controller):
           status_code=200)  # fmt: skip
     async def cancel(self, order_id: str, seller_order_id: str, data: CancelIn, buyer: Buyer) -> OrderOut:
         """Cancel one seller's part of your order before it is handed to the carrier (stock released, refund)."""
-        await reads.get_order(order_id, buyer.account_id)
+        order = await reads.get_order(order_id, buyer.account_id)
+        if seller_order_id not in {seller_order.id for seller_order in order.seller_orders}:
+            raise NotFound("No such seller order in this order.")
         owner = service.Owner(account_id=buyer.account_id)
         await service.cancel(seller_order_id, f"customer:{buyer.account_id}", data.reason, owner)
         return await reads.get_order(order_id, buyer.account_id)

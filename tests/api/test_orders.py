@@ -125,6 +125,20 @@ async def test_buyers_see_only_their_own_orders(client: httpx.AsyncClient, place
     assert (await client.get("/api/v1/orders")).status_code == 401
 
 
+async def test_a_seller_order_is_cancelled_only_through_its_own_order(client: httpx.AsyncClient, placed: dict) -> None:
+    buyer = placed["buyer"]
+    await fill_cart(client, buyer["headers"], [(placed["kg"], 1)])
+    other = (await checkout(client, buyer["headers"])).json()
+    path = f"/api/v1/orders/{other['id']}/seller-orders/{placed['sor']['id']}/cancel"
+
+    response = await client.post(path, json={"reason": "x"}, headers=buyer["headers"])
+
+    assert response.status_code == 404
+    assert (await fetch("SELECT status FROM seller_order WHERE id = $1", placed["sor"]["id"]))[0][
+        "status"
+    ] == "confirmed"
+
+
 async def test_buyer_cannot_cancel_after_handover(client: httpx.AsyncClient, placed: dict) -> None:
     sor = placed["sor"]["id"]
     await fetch("UPDATE seller_order SET status = 'handed_over' WHERE id = $1", sor)
