@@ -56,6 +56,8 @@ class SellerOrder(Table, tablename="seller_order"):
     status_reason = Text(null=True, default=None)
     cod_collected = BigInt(null=True, default=None)
     cod_reference = Varchar(length=64, null=True, default=None)
+    delivered_at = Timestamptz(null=True, default=None)
+    open_returns = Integer(default=0)
     version = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -1,0 +1,80 @@
+"""The marketplace's one clock: instants in UTC, days on the Vietnamese calendar.
+
+Every rule that speaks of a day (a certificate valid until a date, a harvest window, a return window, a remittance
+date, a report day) is decided on the date in Asia/Ho_Chi_Minh (UTC+7, no daylight saving), never on the UTC date:
+at 06:08 on 2 December in Vietnam it is still 1 December in UTC, and a certificate valid until 1 December has
+expired. Storage stays UTC.
+
+Code that decides such a rule reads `now()` or `today()` here and passes the value into its SQL as a parameter
+(rather than PostgreSQL's `now()` or `current_date`), so that a test can set the clock with `frozen_at` or `travel`
+and see the rule move. Instants that only order events or expire leases may keep using the database's `now()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+_frozen: datetime | None = None
+_offset = timedelta(0)
+
+
+def now() -> datetime:
+    """The current instant, timezone-aware in UTC (as a test set it, if one did)."""
+    if _frozen is not None:
+        return _frozen
+    return datetime.now(UTC) + _offset
+
+
+def today() -> date:
+    """Today's date in Vietnam."""
+    return vietnamese_date(now())
+
+
+def vietnamese_date(instant: datetime) -> date:
+    """The Vietnamese calendar date of an aware instant."""
+    if instant.tzinfo is None:
+        raise ValueError("a naive datetime has no date in Vietnam: give it a timezone")
+    return instant.astimezone(VIETNAM).date()
+
+
+def start_of_day(day: date) -> datetime:
+    """The UTC instant at which `day` begins in Vietnam (00:00 Vietnam time is 17:00 UTC the day before)."""
+    return datetime.combine(day, time(0), VIETNAM).astimezone(UTC)
+
+
+def end_of_day(day: date) -> datetime:
+    """The UTC instant at which `day` ends in Vietnam (the start of the next day)."""
+    return start_of_day(day + timedelta(days=1))
+
+
+@contextmanager
+def frozen_at(instant: datetime) -> Iterator[datetime]:
+    """Tests: stop the clock at `instant` (aware) for the block."""
+    global _frozen
+    if instant.tzinfo is None:
+        raise ValueError("freeze the clock at an aware instant")
+    before, _frozen = _frozen, instant.astimezone(UTC)
+    try:
+        yield _frozen
+    finally:
+        _frozen = before
+
+
+@contextmanager
+def travel(delta: timedelta) -> Iterator[None]:
+    """Tests: move the clock by `delta` for the block (it keeps running, or stays frozen, from there)."""
+    global _frozen, _offset
+    before = (_frozen, _offset)
+    if _frozen is not None:
+        _frozen += delta
+    else:
+        _offset += delta
+    try:
+        yield
+    finally:
+        _frozen, _offset = before
