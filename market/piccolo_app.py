@@ -7,6 +7,7 @@ import os
 from piccolo.conf.apps import AppConfig
 
 from market.accounts.tables import Account, Address
+from market.audit.tables import AuditEvent
 from market.catalog.tables import Category, Certification, Product, Variant
 from market.core.idempotency.tables import IdempotencyKey
 from market.core.outbox.tables import EventReceipt, OutboxEvent
@@ -27,6 +28,7 @@ APP_CONFIG = AppConfig(
         Account,
         Address,
         Operator,
+        AuditEvent,
         Seller,
         SellerStatusChange,
         SellerMember,
