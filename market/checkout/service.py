@@ -230,7 +230,7 @@ async def _draft(
             "transit_days": shipping.transit_days, "total": subtotal + shipping.fee,
             "cod_amount": subtotal + shipping.fee if cod else 0, "weight_g": weight,
             "origin_province_code": items[0][1].pickup_province_code, "destination_province_code": destination,
-            "status_reason": None, "delivered_at": None, "open_returns": 0, "version": 1,
+            "status_reason": None, "cod_remitted": None, "delivered_at": None, "open_returns": 0, "version": 1,
             "created_at": now, "updated_at": now,
         })  # fmt: skip
         draft.history.append({"seller_order": seller_order_id, "from_status": None, "to_status": status,

@@ -274,6 +274,19 @@ async def record_cod_collected(seller_order_id: str, amount: int, reference: str
     return bool(rows)
 
 
+async def record_cod_remitted(seller_order_id: str, amount: int) -> bool:
+    """The carrier's remittance batch paid the cash of this seller order over to the marketplace (inside the
+    caller's transaction; once: a second payment of the same parcel changes nothing here and is the
+    reconciliation's problem to raise). False when it was already remitted or is not a COD seller order."""
+    rows = await fetch(
+        "UPDATE seller_order SET cod_remitted = $2, updated_at = now() "
+        "WHERE id = $1 AND payment_method = 'cod' AND cod_remitted IS NULL RETURNING id",
+        seller_order_id,
+        amount,
+    )
+    return bool(rows)
+
+
 async def release_expired(limit: int = 200) -> int:
     """The worker's job: expire every card order whose reservation ran out; returns how many it released."""
     due = await fetch(

@@ -56,6 +56,7 @@ class SellerOrder(Table, tablename="seller_order"):
     status_reason = Text(null=True, default=None)
     cod_collected = BigInt(null=True, default=None)
     cod_reference = Varchar(length=64, null=True, default=None)
+    cod_remitted = BigInt(null=True, default=None)
     delivered_at = Timestamptz(null=True, default=None)
     open_returns = Integer(default=0)
     version = Integer(default=1)
