@@ -61,6 +61,7 @@ class Settings:
     auth_attempts_per_address: int = 20
     auth_failures_per_account: int = 10
     reservation_ttl_s: int = 1800
+    return_window_days: int = 3
     guest_checkouts_per_address: int = 20
     stripe_secret_key: str | None = field(default=None, repr=False)
     stripe_publishable_key: str | None = None
@@ -124,6 +125,7 @@ class Settings:
             auth_attempts_per_address=reader.integer("AUTH_ATTEMPTS_PER_ADDRESS", 20, low=1, high=100_000),
             auth_failures_per_account=reader.integer("AUTH_FAILURES_PER_ACCOUNT", 10, low=1, high=10_000),
             reservation_ttl_s=reader.integer("RESERVATION_TTL_S", 1800, low=1, high=7 * 86_400),
+            return_window_days=reader.integer("RETURN_WINDOW_DAYS", 3, low=0, high=60),
             guest_checkouts_per_address=reader.integer("GUEST_CHECKOUTS_PER_ADDRESS", 20, low=1, high=10_000_000),
             stripe_secret_key=reader.optional("STRIPE_SECRET_KEY"),
             stripe_publishable_key=reader.optional("STRIPE_PUBLISHABLE_KEY"),
