@@ -29,6 +29,9 @@ from prometheus_client import Counter, Gauge, Histogram
 from market.settings import Settings
 
 REQUEST_ID_HEADER = b"x-request-id"
+SECURITY_HEADERS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"))
+"""On every answer: browsers never sniff a JSON body into something executable, and no URL of ours (order ids,
+guest tokens in a link) leaks in a Referer header."""
 _SANE_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
 
 access_log = structlog.get_logger("market.access")
@@ -180,7 +183,8 @@ def request_id_of(scope: Scope) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Pure ASGI middleware: request id (assigned, returned, bound to logs), access line, request metrics."""
+    """Pure ASGI middleware: request id (assigned, returned, bound to logs), security headers, access line, request
+    metrics."""
 
     def __init__(self, app: ASGIApp, *, log_access: bool = True) -> None:
         self.app = app
@@ -201,7 +205,7 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", ()), id_header]
+                message["headers"] = [*message.get("headers", ()), id_header, *SECURITY_HEADERS]
             await send(message)
 
         IN_PROGRESS.inc()

@@ -43,6 +43,13 @@ async def test_request_id_is_honoured_and_returned(client: httpx.AsyncClient) ->
     assert response.headers["x-request-id"] == "abc-123"
 
 
+@pytest.mark.parametrize("path", ["/health/live", "/api/v1/categories", "/no/such/route"])
+async def test_every_answer_forbids_sniffing_and_referrers(client: httpx.AsyncClient, path: str) -> None:
+    response = await client.get(path)
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+
+
 async def test_unsafe_request_id_is_replaced(client: httpx.AsyncClient) -> None:
     response = await client.get("/health/live", headers={"X-Request-ID": "bad id\twith spaces"})
     assert response.headers["x-request-id"] != "bad id\twith spaces"
