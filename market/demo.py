@@ -84,6 +84,14 @@ SELLERS: list[tuple[str, str, int, list[str]]] = [
 FIRST_SELLER_SLUG = "htx-mang-cau-ba-den"
 
 
+def sign_in_hint() -> str:
+    """What `market seed` prints every time: how the demo sellers' owners sign in."""
+    return (
+        f"demo owners sign in at POST /seller/v1/sessions with demo1@market.example ... "
+        f"demo{len(SELLERS)}@market.example and the password {DEMO_PASSWORD}"
+    )
+
+
 async def seed(products_per_seller: int = 14, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
     """Load the demo (idempotent: nothing is written when it is already there). Returns what was created."""
     added_categories = await seed_categories()
