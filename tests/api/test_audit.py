@@ -10,7 +10,9 @@ from typing import Any
 import httpx
 
 from market.core import clock
+from market.core.db import fetch
 from market.operators.service import operator_for_token
+from market.orders import service as orders
 from market.settings import Settings
 from tests.api.test_payments import card_order, deliver
 from tests.buyers import mobile_buyer, seller_with_products
@@ -24,6 +26,7 @@ from tests.factories import (
     seller_body,
 )
 from tests.fakes.stripe import FakeStripe
+from tests.shoppers import checkout, fill_cart, variant_ids
 
 Drain = Callable[[], Awaitable[None]]
 
@@ -199,3 +202,34 @@ async def test_only_operators_read_the_trail(client: httpx.AsyncClient, operator
         assert response.status_code == 401, headers
         assert response.json()["code"] == "not_authenticated"
         assert "aud_" not in response.text
+
+
+async def test_operator_cancels_and_refunds_of_seller_orders_are_audited(
+    client: httpx.AsyncClient, operator: str, categories: None
+) -> None:
+    shop = await seller_with_products(client, operator, [{}])
+    kg, box = variant_ids(shop["products"][0])
+    buyer = await mobile_buyer(client)
+    placed = []
+    for variant in (kg, box):
+        await fill_cart(client, buyer["headers"], [(variant, 1)])
+        response = await checkout(client, buyer["headers"])
+        assert response.status_code == 201, response.text
+        placed.append(response.json()["seller_orders"][0])
+    cancelled, delivered = placed[0]["id"], placed[1]["id"]
+    ops = bearer(operator)
+    cancel = await client.post(f"/admin/v1/seller-orders/{cancelled}/cancel", json={"reason": "Hàng hỏng"}, headers=ops)
+    assert cancel.status_code == 200, cancel.text
+    # Delivered and its cash collected by the carrier (as the carrier's webhook records it).
+    await fetch("UPDATE seller_order SET status = 'delivered', delivered_at = now() WHERE id = $1", delivered)
+    assert await orders.record_cod_collected(delivered, placed[1]["cod_amount"], "EJ000000001VN")
+    refund = await client.post(f"/admin/v1/seller-orders/{delivered}/refund", json={"reason": "Trái dập"}, headers=ops)
+    assert refund.status_code == 200, refund.text
+
+    events = await events_of(client, operator, subject_type="seller_order")
+    actor = await actor_of(operator)
+    assert [(e["action"], e["subject_id"], e["reason"], e["actor"]) for e in events] == [
+        ("seller_order.refunded", delivered, "Trái dập", actor),
+        ("seller_order.cancelled", cancelled, "Hàng hỏng", actor),
+    ]
+    assert events[0]["details"]["amount"] == placed[1]["total"]
