@@ -12,7 +12,7 @@ from litestar.params import Parameter
 from market.audit import service
 from market.audit.schemas import AuditEventOut
 from market.audit.service import AuditEvent, AuditFilter
-from market.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, InvalidCursor, Page, decode_cursor, encode_cursor
+from market.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_position, encode_cursor
 from market.core.schemas import rfc3339
 from market.operators.auth import OperatorPrincipal, provide_operator
 
@@ -25,15 +25,6 @@ def _out(event: AuditEvent) -> AuditEventOut:
         id=event.event_id, actor=event.actor, action=event.action, subject_type=event.subject_type,
         subject_id=event.subject_id, reason=event.reason, details=event.details, at=rfc3339(event.at),
     )  # fmt: skip
-
-
-def _before(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
-    position = decode_cursor(cursor, 1)[0]
-    if not isinstance(position, int):
-        raise InvalidCursor("The cursor is not one this API issued.")
-    return position
 
 
 class AdminAuditController(Controller):
@@ -51,7 +42,7 @@ class AdminAuditController(Controller):
     ) -> Page[AuditEventOut]:  # fmt: skip
         """The audit trail, newest first, filtered by actor, action, subject and time (`since` <= at < `until`)."""
         where = AuditFilter(actor, action, subject_type, subject_id, since, until)
-        events = await service.list_events(where, _before(cursor), limit + 1)
+        events = await service.list_events(where, decode_position(cursor), limit + 1)
         has_more = len(events) > limit
         events = events[:limit]
         next_cursor = encode_cursor(events[-1].position) if has_more else None

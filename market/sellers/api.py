@@ -11,7 +11,15 @@ from litestar.params import Parameter
 
 from market.audit.service import operator_actor
 from market.core.deps import ResourcesDep, bearer_token
-from market.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor, page_of
+from market.core.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Page,
+    decode_cursor,
+    decode_position,
+    encode_cursor,
+    page_of,
+)
 from market.core.schemas import ReasonIn, unset_to_dict
 from market.operators.auth import OperatorPrincipal, provide_operator
 from market.sellers import service, status
@@ -48,10 +56,6 @@ def _history_page(changes: list[status.StatusChange], limit: int) -> Page[Status
 
 def _actor(operator: OperatorPrincipal) -> str:
     return operator_actor(operator.operator_id)
-
-
-def _position(cursor: str | None) -> int | None:
-    return int(decode_cursor(cursor, 1)[0]) if cursor else None
 
 
 async def _session_out(resources: ResourcesDep, account_id: str, seller_id: str, role: str) -> SessionOut:
@@ -102,7 +106,7 @@ class SellerAccountController(Controller):
         self, principal: SellerPrincipal, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None
     ) -> Page[StatusChangeOut]:
         """Every verification change of this seller (approval, suspension, reinstatement), newest first, with why."""
-        changes = await status.history(principal.seller_id, _position(cursor), limit + 1)
+        changes = await status.history(principal.seller_id, decode_position(cursor), limit + 1)
         return _history_page(changes, limit)
 
     @patch("/seller", operation_id="seller_update", opt={"owner": True})
@@ -188,7 +192,7 @@ class AdminSellerController(Controller):
         self, seller_id: str, operator: OperatorPrincipal, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None
     ) -> Page[StatusChangeOut]:
         """A seller's verification changes, newest first, each with who and why."""
-        return _history_page(await status.history(seller_id, _position(cursor), limit + 1), limit)
+        return _history_page(await status.history(seller_id, decode_position(cursor), limit + 1), limit)
 
     @post("/{seller_id:str}/approve", operation_id="admin_sellers_approve", status_code=200)
     async def approve(self, seller_id: str, operator: OperatorPrincipal, data: ApprovalIn | None = None) -> SellerOut:

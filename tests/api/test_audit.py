@@ -182,6 +182,8 @@ async def test_filters_and_cursors(client: httpx.AsyncClient, operator: str) -> 
 
     bad_cursor = await client.get("/admin/v1/audit-events", params={"cursor": "nope"}, headers=bearer(operator))
     assert bad_cursor.status_code == 400 and bad_cursor.json()["code"] == "invalid_cursor"
+    not_ours = await client.get("/admin/v1/audit-events", params={"cursor": "WyJ4Il0"}, headers=bearer(operator))
+    assert not_ours.status_code == 400 and not_ours.json()["code"] == "invalid_cursor"
     backwards = await client.get("/admin/v1/audit-events", params={"since": "2026-11-23T00:00:00Z",
                                  "until": "2026-11-21T00:00:00Z"}, headers=bearer(operator))  # fmt: skip
     assert backwards.status_code == 422

@@ -120,6 +120,10 @@ async def test_status_history_keeps_every_reason_including_reinstatement(client:
     assert rest.json()["has_more"] is False
     unknown = await client.get("/admin/v1/sellers/sel_nope/status-history", headers=headers)
     assert unknown.status_code == 404
+    not_ours = await client.get(  # a well-encoded cursor of something else: ["x"]
+        f"/admin/v1/sellers/{seller_id}/status-history?cursor=WyJ4Il0", headers=headers
+    )
+    assert not_ours.status_code == 400 and not_ours.json()["code"] == "invalid_cursor"
 
 
 async def test_admin_routes_need_an_operator_token(client: httpx.AsyncClient) -> None:
