@@ -20,6 +20,7 @@ from market import __version__
 from market.accounts.api import AccountController, MeController, SessionController
 from market.accounts.csrf import csrf_middleware
 from market.accounts.sessions import SESSION_STORE, BuyerSessionStore, session_config
+from market.audit.api import AdminAuditController
 from market.cart.api import CartController
 from market.catalog.api import AdminCatalogController, SellerCatalogController, StorefrontCatalogController
 from market.checkout.api import CheckoutController
@@ -129,6 +130,7 @@ def create_app(
         PublicSellerController,
         SellerCatalogController,
         AdminCatalogController,
+        AdminAuditController,
         StorefrontCatalogController,
         SellerOrderController,
         AdminOrderController,

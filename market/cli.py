@@ -196,9 +196,9 @@ def seed(products_per_seller: int) -> None:
     created = asyncio.run(run())
     if created["sellers"]:
         click.echo(f"created {created['sellers']} sellers and {created['products']} products")
-        click.echo(f"demo owners sign in with demo1@market.example ... password {demo.DEMO_PASSWORD}")
     else:
         click.echo("demo data already loaded")
+    click.echo(demo.sign_in_hint())
 
 
 @main.group("search")

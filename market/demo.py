@@ -10,15 +10,18 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from market.catalog import moderation
 from market.catalog import service as catalog
 from market.catalog.categories import seed_categories
 from market.catalog.schemas import CertificationIn, OriginIn, PreorderIn, ProductIn, VariantIn
 from market.sellers import service as sellers
+from market.sellers import status as seller_status
 from market.sellers.schemas import AddressIn, OwnerIn, SellerRegistration
 from market.sellers.tables import Seller
 
 TAY_NINH = 80
 DEMO_IMAGE_HOST = "img.market.example"  # placeholder images of the demo; the host is trusted by the seed only
+DEMO_ACTOR = "system:demo"  # who approves the demo's sellers and products, in their history and the audit trail
 DEMO_PASSWORD = "nong-san-tay-ninh-2026"  # noqa: S105 - the demo owners' password, printed by `market seed`
 
 # (name, category, unit, unit size, price in đồng, grams, storage, shelf life days, catch weight, preorder)
@@ -81,6 +84,14 @@ SELLERS: list[tuple[str, str, int, list[str]]] = [
 FIRST_SELLER_SLUG = "htx-mang-cau-ba-den"
 
 
+def sign_in_hint() -> str:
+    """What `market seed` prints every time: how the demo sellers' owners sign in."""
+    return (
+        f"demo owners sign in at POST /seller/v1/sessions with demo1@market.example ... "
+        f"demo{len(SELLERS)}@market.example and the password {DEMO_PASSWORD}"
+    )
+
+
 async def seed(products_per_seller: int = 14, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
     """Load the demo (idempotent: nothing is written when it is already there). Returns what was created."""
     added_categories = await seed_categories()
@@ -91,14 +102,14 @@ async def seed(products_per_seller: int = 14, progress: Callable[[int, int], Non
     made = 0
     for number, (name, kind, ward_code, kinds) in enumerate(SELLERS, start=1):
         seller, _ = await sellers.register_self(_registration(number, name, kind, ward_code))
-        await sellers.transition(seller.id, "approve", None, actor="demo")
+        await seller_status.transition(seller.id, "approve", None, actor=DEMO_ACTOR)
         for index in range(products_per_seller):
             specialty = rng.choice([item for key in kinds for item in SPECIALTIES[key]])
             product = await catalog.create_product(
                 seller.id, _product(rng, specialty, number, index, ward_code), (DEMO_IMAGE_HOST,)
             )
             await catalog.submit(seller.id, product.id)
-            await catalog.moderate(product.id, "approve", None)
+            await moderation.moderate(product.id, "approve", None, DEMO_ACTOR)
             made += 1
             if progress:
                 progress(made, total)

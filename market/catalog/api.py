@@ -9,7 +9,8 @@ from litestar.di import Provide
 from litestar.params import Parameter
 from litestar.response.base import ASGIResponse
 
-from market.catalog import categories, reads, service, storefront
+from market.audit.service import operator_actor
+from market.catalog import categories, moderation, reads, service, storefront
 from market.catalog.bulk import bulk_update
 from market.catalog.mapping import category_tree
 from market.catalog.schemas import (
@@ -28,12 +29,12 @@ from market.core.deps import ResourcesDep
 from market.core.errors import field_error
 from market.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor, page_of
 from market.core.resources import Resources
-from market.core.schemas import unset_to_dict
+from market.core.schemas import ReasonIn, unset_to_dict
 from market.operators.auth import OperatorPrincipal, provide_operator
 from market.sellers.auth import SellerPrincipal, provide_seller
 
 Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
-ProductStatus = Literal["draft", "pending_review", "active", "rejected", "archived"]
+ProductStatus = Literal["draft", "pending_review", "active", "rejected", "taken_down", "archived"]
 WRITE = {"scope": "catalog:write"}
 
 
@@ -143,18 +144,33 @@ class AdminCatalogController(Controller):
         cursor: str | None = None,
     ) -> Page[ProductOut]:
         """Products of every seller, e.g. `status=pending_review` for the moderation queue."""
-        rows = await service.list_for_moderation(status, _before(cursor), limit)
+        rows = await moderation.list_for_moderation(status, _before(cursor), limit)
         return _page(await reads.products_out(rows), limit)
 
     @post("/{product_id:str}/approve", operation_id="admin_products_approve", status_code=200)
     async def approve(self, product_id: str, operator: OperatorPrincipal) -> ProductOut:
         """Publish a product under review."""
-        return await reads.product_out_of(await service.moderate(product_id, "approve", None))
+        return await _moderated(product_id, "approve", None, operator)
 
     @post("/{product_id:str}/reject", operation_id="admin_products_reject", status_code=200)
     async def reject(self, product_id: str, data: RejectIn, operator: OperatorPrincipal) -> ProductOut:
         """Reject a product under review, with the reason the seller will read."""
-        return await reads.product_out_of(await service.moderate(product_id, "reject", data.reason))
+        return await _moderated(product_id, "reject", data.reason, operator)
+
+    @post("/{product_id:str}/take-down", operation_id="admin_products_take_down", status_code=200)
+    async def take_down(self, product_id: str, data: ReasonIn, operator: OperatorPrincipal) -> ProductOut:
+        """Take an active product down with the reason the seller will read: it leaves the storefront and search."""
+        return await _moderated(product_id, "take_down", data.reason, operator)
+
+    @post("/{product_id:str}/reinstate", operation_id="admin_products_reinstate", status_code=200)
+    async def reinstate(self, product_id: str, data: ReasonIn, operator: OperatorPrincipal) -> ProductOut:
+        """Put a taken-down product back on sale as it is, with a reason (kept in the audit trail)."""
+        return await _moderated(product_id, "reinstate", data.reason, operator)
+
+
+async def _moderated(product_id: str, action: str, reason: str | None, operator: OperatorPrincipal) -> ProductOut:
+    product = await moderation.moderate(product_id, action, reason, operator_actor(operator.operator_id))
+    return await reads.product_out_of(product)
 
 
 class StorefrontCatalogController(Controller):

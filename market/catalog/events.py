@@ -8,6 +8,8 @@ PRODUCT_EVENTS = (
     "product.submitted",
     "product.approved",
     "product.rejected",
+    "product.taken_down",
+    "product.reinstated",
     "product.archived",
     "variant.created",
     "variant.updated",

@@ -40,12 +40,8 @@ REVIEWED_FIELDS = (
     "shelf_life_days",
     "certifications",
 )
-SUBMITTABLE = ("draft", "rejected")
+SUBMITTABLE = ("draft", "rejected", "taken_down")  # taken_down: fixed after an operator took it down
 LIMIT_FIELDS = ("price", "compare_at_price", "min_per_order", "max_per_order", "catch_weight", "tolerance_percent")
-MODERATION: dict[str, tuple[str, str]] = {
-    "approve": ("active", "product.approved"),
-    "reject": ("rejected", "product.rejected"),
-}
 
 
 async def _category_id(slug: str, errors: list[FieldError]) -> str | None:
@@ -246,29 +242,14 @@ async def _move(product_id: str, seller_id: str | None, allowed: tuple[str, ...]
 
 
 async def submit(seller_id: str, product_id: str) -> Product:
-    """Send a draft (or a rejected product, once fixed) to review."""
+    """Send a draft (or a rejected or taken-down product, once fixed) to review."""
     return await _move(product_id, seller_id, SUBMITTABLE, "pending_review", "product.submitted")
 
 
 async def archive(seller_id: str, product_id: str) -> Product:
     """Withdraw a product for good (soft delete)."""
-    allowed = ("draft", "pending_review", "active", "rejected")
+    allowed = ("draft", "pending_review", "active", "rejected", "taken_down")
     return await _move(product_id, seller_id, allowed, "archived", "product.archived")
-
-
-async def moderate(product_id: str, action: str, reason: str | None) -> Product:
-    """An operator approves (active) or rejects (with a reason) a product under review."""
-    target, event = MODERATION[action]
-    return await _move(product_id, None, ("pending_review",), target, event, reason if action == "reject" else None)
-
-
-async def list_for_moderation(status: str | None, before: str | None, limit: int) -> list[Product]:
-    query = Product.objects().order_by(Product.id, ascending=False).limit(limit + 1)
-    if status:
-        query = query.where(Product.status == status)
-    if before:
-        query = query.where(Product.id < before)
-    return list(await query.run())
 
 
 async def add_variant(seller_id: str, product_id: str, data: VariantIn) -> str:

@@ -57,3 +57,14 @@ def page_of(rows: list[T], limit: int, cursor_of: Any) -> Page[T]:
     has_more = len(rows) > limit
     rows = rows[:limit]
     return Page(data=rows, has_more=has_more, next_cursor=cursor_of(rows[-1]) if has_more and rows else None)
+
+
+def decode_position(cursor: str | None) -> int | None:
+    """The integer keyset (a row's position) that `encode_cursor(position)` packed, None without a cursor; raises
+    InvalidCursor on anything else."""
+    if cursor is None:
+        return None
+    position = decode_cursor(cursor, 1)[0]
+    if not isinstance(position, int) or isinstance(position, bool):
+        raise InvalidCursor("The cursor is not one this API issued.")
+    return position

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from market.audit import service as audit
 from market.core.db import fetch, transaction
 from market.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from market.core.outbox.service import record
@@ -120,7 +121,12 @@ async def cancel_in_transaction(seller_order_id: str, actor: str, reason: str, o
 async def cancel(seller_order_id: str, actor: str, reason: str, owner: Owner) -> None:
     """Cancel one seller order (buyer, seller or operator), in one transaction."""
     async with transaction():
-        await cancel_in_transaction(seller_order_id, actor, reason, owner)
+        row = await cancel_in_transaction(seller_order_id, actor, reason, owner)
+        if owner == OPERATOR:  # an operator's action is audited (market.audit), in the same transaction
+            facts = {"order_id": row["order_id"], "seller_id": row["seller"]}
+            await audit.record(
+                actor, "seller_order.cancelled", "seller_order", seller_order_id, reason=reason, details=facts
+            )
 
 
 async def start_packing(seller_order_id: str, actor: str, owner: Owner) -> None:
@@ -214,6 +220,10 @@ async def refund(seller_order_id: str, actor: str, reason: str) -> None:
             "seller_order_id": seller_order_id, "order_id": row["order_id"], "seller_id": row["seller"],
             "amount": row["total"], "reason": reason, "actor": actor,
         })  # fmt: skip
+        facts = {"order_id": row["order_id"], "seller_id": row["seller"], "amount": row["total"]}
+        await audit.record(
+            actor, "seller_order.refunded", "seller_order", seller_order_id, reason=reason, details=facts
+        )
 
 
 async def confirm_payment(order_id: str, amount: int, actor: str) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 
+from market.audit import service as audit
 from market.core.db import fetch, transaction
 from market.core.errors import Conflict, NotFound, field_error
 from market.core.idempotency.service import IdempotencyKeyReused
@@ -150,8 +151,12 @@ async def operator_refund(
         if amount is None:
             paid = await fetch("SELECT amount_received FROM payment WHERE order_id = $1", order_id)
             amount = paid[0]["amount_received"] if paid else 0
-        refund = await request_refund(order_id, seller_order_id, amount, reason, f"operator:{order_id}:{key}",
-                                      f"operator:{operator_id}")  # fmt: skip
+        request_key, actor = f"operator:{order_id}:{key}", audit.operator_actor(operator_id)
+        replay = await fetch("SELECT 1 FROM refund WHERE request_key = $1", request_key)
+        refund = await request_refund(order_id, seller_order_id, amount, reason, request_key, actor)
+        if refund is not None and not replay:
+            details = {"refund_id": refund["id"], "amount": refund["amount"], "seller_order_id": seller_order_id}
+            await audit.record(actor, "refund.requested", "order", order_id, reason=reason, details=details)
     if refund is None:
         raise Conflict("This order has no card payment that succeeded.", code="nothing_to_refund")
     if refund["amount"] != amount or refund["seller_order_id"] != seller_order_id:

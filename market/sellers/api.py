@@ -9,17 +9,27 @@ from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import Parameter
 
+from market.audit.service import operator_actor
 from market.core.deps import ResourcesDep, bearer_token
-from market.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor, page_of
-from market.core.schemas import ReasonIn, rfc3339, unset_to_dict
+from market.core.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Page,
+    decode_cursor,
+    decode_position,
+    encode_cursor,
+    page_of,
+)
+from market.core.schemas import ReasonIn, unset_to_dict
 from market.operators.auth import OperatorPrincipal, provide_operator
-from market.sellers import service
+from market.sellers import service, status
 from market.sellers.auth import SESSION_PREFIX, SellerPrincipal, provide_seller, session_store
-from market.sellers.mapping import api_key_out, member_out, seller_card, seller_out
+from market.sellers.mapping import api_key_out, invitation_out, member_out, seller_card, seller_out, status_change_out
 from market.sellers.schemas import (
     AcceptInvitationIn,
     ApiKeyIn,
     ApiKeyOut,
+    ApprovalIn,
     InvitationIn,
     InvitationOut,
     LoginIn,
@@ -31,11 +41,21 @@ from market.sellers.schemas import (
     SellerRegistrationOnBehalf,
     SellerUpdate,
     SessionOut,
+    StatusChangeOut,
 )
 
 login_limit = RateLimitConfig(rate_limit=("minute", 10), store="rate_limit")
 registration_limit = RateLimitConfig(rate_limit=("minute", 20), store="rate_limit")
 Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
+
+
+def _history_page(changes: list[status.StatusChange], limit: int) -> Page[StatusChangeOut]:
+    page = page_of(changes, limit, lambda last: encode_cursor(last.position))
+    return Page([status_change_out(change) for change in page.data], page.has_more, page.next_cursor)
+
+
+def _actor(operator: OperatorPrincipal) -> str:
+    return operator_actor(operator.operator_id)
 
 
 async def _session_out(resources: ResourcesDep, account_id: str, seller_id: str, role: str) -> SessionOut:
@@ -81,6 +101,14 @@ class SellerAccountController(Controller):
         """The seller this key or session belongs to."""
         return seller_out(await service.get(principal.seller_id))
 
+    @get("/seller/status-history", operation_id="seller_status_history")
+    async def status_history(
+        self, principal: SellerPrincipal, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None
+    ) -> Page[StatusChangeOut]:
+        """Every verification change of this seller (approval, suspension, reinstatement), newest first, with why."""
+        changes = await status.history(principal.seller_id, decode_position(cursor), limit + 1)
+        return _history_page(changes, limit)
+
     @patch("/seller", operation_id="seller_update", opt={"owner": True})
     async def update(self, data: SellerUpdate, principal: SellerPrincipal) -> SellerOut:
         """Change the profile (owner only)."""
@@ -103,7 +131,7 @@ class SellerAccountController(Controller):
     async def invite(self, data: InvitationIn, principal: SellerPrincipal) -> InvitationOut:
         """Invite a person as staff (owner only); the token is shown once."""
         invitation, token = await service.invite(principal.seller_id, data.identifier, data.role)
-        return InvitationOut(invitation.id, token, invitation.role, rfc3339(invitation.expires_at))
+        return invitation_out(invitation, token)
 
     @delete("/members/{member_id:str}", operation_id="seller_members_remove", opt={"owner": True}, status_code=204)
     async def remove(self, member_id: str, principal: SellerPrincipal) -> None:
@@ -138,9 +166,8 @@ class AdminSellerController(Controller):
     @post("/", operation_id="admin_sellers_register")
     async def register(self, data: SellerRegistrationOnBehalf, operator: OperatorPrincipal) -> RegistrationOut:
         """Register a (phone-only) household; hand the owner the invitation token to set a password."""
-        seller, token = await service.register_on_behalf(data, operator.operator_id)
-        invitation = InvitationOut(id="", token=token, role="owner", expires_at=None)
-        return RegistrationOut(seller=seller_out(seller), owner_invitation=invitation)
+        seller, invitation, token = await service.register_on_behalf(data, operator.operator_id)
+        return RegistrationOut(seller=seller_out(seller), owner_invitation=invitation_out(invitation, token))
 
     @get("/", operation_id="admin_sellers_list")
     async def list_sellers(
@@ -160,20 +187,28 @@ class AdminSellerController(Controller):
         """One seller."""
         return seller_out(await service.get(seller_id))
 
+    @get("/{seller_id:str}/status-history", operation_id="admin_sellers_status_history")
+    async def status_history(
+        self, seller_id: str, operator: OperatorPrincipal, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None
+    ) -> Page[StatusChangeOut]:
+        """A seller's verification changes, newest first, each with who and why."""
+        return _history_page(await status.history(seller_id, decode_position(cursor), limit + 1), limit)
+
     @post("/{seller_id:str}/approve", operation_id="admin_sellers_approve", status_code=200)
-    async def approve(self, seller_id: str, operator: OperatorPrincipal) -> SellerOut:
-        """Approve a pending seller: its active products become public."""
-        return seller_out(await service.transition(seller_id, "approve", None, operator.operator_id))
+    async def approve(self, seller_id: str, operator: OperatorPrincipal, data: ApprovalIn | None = None) -> SellerOut:
+        """Approve a pending seller (optionally saying why): its active products become public."""
+        reason = data.reason if data else None
+        return seller_out(await status.transition(seller_id, "approve", reason, _actor(operator)))
 
     @post("/{seller_id:str}/suspend", operation_id="admin_sellers_suspend", status_code=200)
     async def suspend(self, seller_id: str, data: ReasonIn, operator: OperatorPrincipal) -> SellerOut:
         """Suspend an approved seller with a reason: its products leave the storefront and search."""
-        return seller_out(await service.transition(seller_id, "suspend", data.reason, operator.operator_id))
+        return seller_out(await status.transition(seller_id, "suspend", data.reason, _actor(operator)))
 
     @post("/{seller_id:str}/reinstate", operation_id="admin_sellers_reinstate", status_code=200)
-    async def reinstate(self, seller_id: str, operator: OperatorPrincipal) -> SellerOut:
-        """Reinstate a suspended seller."""
-        return seller_out(await service.transition(seller_id, "reinstate", None, operator.operator_id))
+    async def reinstate(self, seller_id: str, data: ReasonIn, operator: OperatorPrincipal) -> SellerOut:
+        """Reinstate a suspended seller with a reason (kept in its status history and the audit trail)."""
+        return seller_out(await status.transition(seller_id, "reinstate", data.reason, _actor(operator)))
 
 
 class PublicSellerController(Controller):

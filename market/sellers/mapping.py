@@ -6,8 +6,17 @@ from typing import Any
 
 from market.core.schemas import rfc3339
 from market.geo.service import province_out, ward_out
-from market.sellers.schemas import AddressOut, ApiKeyOut, MemberOut, SellerCard, SellerOut
-from market.sellers.tables import ApiKey, Seller, SellerMember
+from market.sellers.schemas import (
+    AddressOut,
+    ApiKeyOut,
+    InvitationOut,
+    MemberOut,
+    SellerCard,
+    SellerOut,
+    StatusChangeOut,
+)
+from market.sellers.status import StatusChange
+from market.sellers.tables import ApiKey, Seller, SellerInvitation, SellerMember
 
 
 def _address(data: dict[str, Any]) -> AddressOut:
@@ -81,6 +90,21 @@ def api_key_out(key: ApiKey, secret: str | None = None) -> ApiKeyOut:
         last_used_at=rfc3339(key.last_used_at),
         revoked_at=rfc3339(key.revoked_at),
         secret=secret,
+    )
+
+
+def invitation_out(invitation: SellerInvitation, token: str) -> InvitationOut:
+    return InvitationOut(invitation.id, token, invitation.role, rfc3339(invitation.expires_at))
+
+
+def status_change_out(change: StatusChange) -> StatusChangeOut:
+    return StatusChangeOut(
+        id=change.change_id,
+        from_status=change.from_status,
+        to_status=change.to_status,
+        reason=change.reason,
+        actor=change.actor,
+        at=rfc3339(change.at),
     )
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from market.core.schemas import Code, Input, LongText, Name, UnitOut
+from market.core.schemas import Code, Input, LongText, Name, Reason, UnitOut
 
 Kind = Literal["household", "cooperative", "enterprise"]
 Role = Literal["owner", "staff"]
@@ -173,3 +173,21 @@ class ApiKeyOut(msgspec.Struct):
     revoked_at: str | None
     secret: str | None = None
     object: str = "api_key"
+
+
+class ApprovalIn(Input):
+    """An approval may say why (e.g. which papers were checked)."""
+
+    reason: Reason | None = None
+
+
+class StatusChangeOut(msgspec.Struct):
+    """One move of a seller between statuses: who (`operator:opr_...`), when and why (kept for every move)."""
+
+    id: str
+    from_status: str
+    to_status: str
+    reason: str | None
+    actor: str
+    at: str | None
+    object: str = "seller_status_change"

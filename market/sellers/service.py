@@ -16,6 +16,8 @@ from market.accounts.service import (
     set_password,
 )
 from market.accounts.tables import Account
+from market.audit import service as audit
+from market.core import clock
 from market.core.db import transaction
 from market.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed, field_error
 from market.core.ids import new_id
@@ -24,17 +26,10 @@ from market.core.security import digest, new_token
 from market.core.text import nfc, slugify
 from market.geo.service import place_errors
 from market.sellers.schemas import AddressIn, SellerFields, SellerRegistration, SellerRegistrationOnBehalf
-from market.sellers.tables import ApiKey, Seller, SellerInvitation, SellerMember, SellerStatusChange
+from market.sellers.tables import ApiKey, Seller, SellerInvitation, SellerMember
 
 _TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
 INVITATION_TTL = timedelta(days=7)
-# status -> action -> new status. Reinstating returns a suspended seller to approved.
-TRANSITIONS: dict[str, dict[str, str]] = {
-    "pending": {"approve": "approved"},
-    "approved": {"suspend": "suspended"},
-    "suspended": {"reinstate": "approved"},
-}
-EVENTS = {"approve": "seller.approved", "suspend": "seller.suspended", "reinstate": "seller.reinstated"}
 
 
 def _address_errors(address: AddressIn, path: str) -> list[FieldError]:
@@ -133,14 +128,20 @@ async def register_self(data: SellerRegistration) -> tuple[Seller, SellerMember]
         return await _insert_seller(data, account, actor=account.id)
 
 
-async def register_on_behalf(data: SellerRegistrationOnBehalf, operator_id: str) -> tuple[Seller, str]:
-    """An operator registers a (phone-only) household; the owner sets a password with the returned one-time token."""
+async def register_on_behalf(
+    data: SellerRegistrationOnBehalf, operator_id: str
+) -> tuple[Seller, SellerInvitation, str]:
+    """An operator registers a (phone-only) household; the owner sets a password with the returned one-time token
+    (an invitation like any other: its own id, expiring after `INVITATION_TTL`). Audited as `seller.registered`."""
     who = _validated_owner(data, data.owner.identifier)
+    actor = audit.operator_actor(operator_id)
     async with transaction():
         account = await create_account(who, data.owner.name, None)
-        seller, _ = await _insert_seller(data, account, actor=operator_id)
-        token = await _create_invitation(seller.id, who, "owner")
-        return seller, token
+        seller, _ = await _insert_seller(data, account, actor=actor)
+        invitation, token = await _create_invitation(seller.id, who, "owner")
+        details = {"kind": seller.kind, "owner_account_id": account.id, "invitation_id": invitation.id}
+        await audit.record(actor, "seller.registered", "seller", seller.id, details=details)
+        return seller, invitation, token
 
 
 async def get(seller_id: str) -> Seller:
@@ -197,41 +198,6 @@ async def update(seller_id: str, changes: dict[str, Any]) -> Seller:
         return await get(seller.id)
 
 
-async def transition(seller_id: str, action: str, reason: str | None, actor: str) -> Seller:
-    """Approve, suspend (with a reason) or reinstate; an illegal move is a 409 naming the current status."""
-    if action == "suspend" and not reason:
-        raise field_error("reason", "required", "A suspension needs a reason.")
-    async with transaction():
-        rows = await Seller.raw("SELECT status FROM seller WHERE id = {} FOR UPDATE", seller_id).run()
-        if not rows:
-            raise NotFound("No such seller.")
-        current = rows[0]["status"]
-        target = TRANSITIONS.get(current, {}).get(action)
-        if target is None:
-            raise Conflict(
-                f"A {current} seller cannot be {action}d.", code="illegal_transition", current_status=current
-            )
-        await (
-            Seller.update(
-                {
-                    Seller.status: target,
-                    Seller.status_reason: reason if action == "suspend" else None,
-                    Seller.updated_at: datetime.now(UTC),
-                    Seller.version: Seller.version + 1,
-                }
-            )
-            .where(Seller.id == seller_id)
-            .run()
-        )
-        await (
-            SellerStatusChange(seller=seller_id, from_status=current, to_status=target, reason=reason, actor=actor)
-            .save()
-            .run()
-        )
-        await record(EVENTS[action], {"seller_id": seller_id, "actor": actor})
-    return await get(seller_id)
-
-
 async def login(identifier_value: str, password: str, seller_slug: str | None) -> tuple[Account, SellerMember]:
     """A member's credentials and the seller they sign in to (the only one, or the one named)."""
     account = await authenticate(identifier(identifier_value), password)
@@ -252,32 +218,27 @@ async def membership(account_id: str, seller_id: str) -> SellerMember | None:
     return found
 
 
-async def _create_invitation(seller_id: str, who: Identifier, role: str) -> str:
+async def _create_invitation(seller_id: str, who: Identifier, role: str) -> tuple[SellerInvitation, str]:
+    """A new invitation and its one-time token (only the token's digest is stored)."""
     token = new_token("inv", 24)
-    await (
-        SellerInvitation(
-            id=new_id("inv"),
-            seller=seller_id,
-            email=who.email,
-            phone=who.phone,
-            role=role,
-            token_digest=digest(token),
-            expires_at=datetime.now(UTC) + INVITATION_TTL,
-        )
-        .save()
-        .run()
+    invitation = SellerInvitation(
+        id=new_id("inv"),
+        seller=seller_id,
+        email=who.email,
+        phone=who.phone,
+        role=role,
+        token_digest=digest(token),
+        expires_at=clock.now() + INVITATION_TTL,
     )
-    return token
+    await invitation.save().run()
+    return invitation, token
 
 
 async def invite(seller_id: str, identifier_value: str, role: str) -> tuple[SellerInvitation, str]:
     """The owner invites a person by email or phone; the one-time token is returned once."""
     who = identifier(identifier_value)
     async with transaction():
-        token = await _create_invitation(seller_id, who, role)
-        invitation = await SellerInvitation.objects().where(SellerInvitation.token_digest == digest(token)).first()
-        assert invitation is not None
-        return invitation, token
+        return await _create_invitation(seller_id, who, role)
 
 
 async def accept_invitation(token: str, name: str, password: str) -> tuple[Account, SellerMember]:
@@ -286,8 +247,9 @@ async def accept_invitation(token: str, name: str, password: str) -> tuple[Accou
     async with transaction():
         rows = await SellerInvitation.raw(
             "SELECT * FROM seller_invitation WHERE token_digest = {} AND accepted_at IS NULL "
-            "AND expires_at > now() FOR UPDATE",
+            "AND expires_at > {} FOR UPDATE",
             digest(token),
+            clock.now(),
         ).run()
         if not rows:
             raise NotFound("This invitation is unknown, used or expired.", code="invitation_invalid")

@@ -32,13 +32,15 @@ class Seller(Table, tablename="seller"):
 
 
 class SellerStatusChange(Table, tablename="seller_status_change"):
-    """Who moved a seller between statuses, when and why."""
+    """Who moved a seller between statuses, when and why (the reason is kept for every move, reinstatement
+    included); `change_id` (`ssc_...`) is its public id, `actor` names who acted (`operator:opr_...`)."""
 
+    change_id = Varchar(length=32, null=True, default=None, unique=True)
     seller = ForeignKey(references=Seller, index=True)
     from_status = Varchar(length=16)
     to_status = Varchar(length=16)
     reason = Text(null=True, default=None)
-    actor = Varchar(length=32)
+    actor = Varchar(length=100)
     at = Timestamptz(default=TimestamptzNow())
 
 

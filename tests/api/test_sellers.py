@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import httpx
 import pytest
 
+from market.core import clock
+from market.operators.service import operator_for_token
 from market.sellers.tables import Seller
 from tests.factories import api_key, bearer, operator_token, phone, registered_seller, seller_body
 
@@ -65,7 +69,7 @@ async def test_operator_moves_sellers_through_legal_transitions_only(client: htt
     operator = await operator_token()
     seller_id = (await registered_seller(client))["seller"]["id"]
     headers = bearer(operator)
-    illegal = await client.post(f"/admin/v1/sellers/{seller_id}/reinstate", headers=headers)
+    illegal = await client.post(f"/admin/v1/sellers/{seller_id}/reinstate", json={"reason": "x"}, headers=headers)
     assert illegal.status_code == 409
     assert illegal.json()["current_status"] == "pending"
     assert (await client.post(f"/admin/v1/sellers/{seller_id}/approve", headers=headers)).json()["status"] == "approved"
@@ -76,8 +80,50 @@ async def test_operator_moves_sellers_through_legal_transitions_only(client: htt
     )
     assert suspended.json()["status"] == "suspended"
     assert suspended.json()["status_reason"] == "Hàng giả"
-    reinstated = await client.post(f"/admin/v1/sellers/{seller_id}/reinstate", headers=headers)
+    no_reason = await client.post(f"/admin/v1/sellers/{seller_id}/reinstate", json={}, headers=headers)
+    assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "reason"
+    reinstated = await client.post(
+        f"/admin/v1/sellers/{seller_id}/reinstate", json={"reason": "Đã đối chất"}, headers=headers
+    )
     assert reinstated.json()["status"] == "approved"
+
+
+async def test_status_history_keeps_every_reason_including_reinstatement(client: httpx.AsyncClient) -> None:
+    operator = await operator_token()
+    created = await registered_seller(client)
+    seller_id, headers = created["seller"]["id"], bearer(operator)
+    await client.post(f"/admin/v1/sellers/{seller_id}/approve", json={"reason": "Đủ giấy tờ"}, headers=headers)
+    await client.post(f"/admin/v1/sellers/{seller_id}/suspend", json={"reason": "Hàng giả"}, headers=headers)
+    reinstated = await client.post(
+        f"/admin/v1/sellers/{seller_id}/reinstate", json={"reason": "Giấy tờ đã xác minh"}, headers=headers
+    )
+    assert reinstated.json()["status_reason"] == "Giấy tờ đã xác minh"
+    expected = [
+        ("suspended", "approved", "Giấy tờ đã xác minh"),
+        ("approved", "suspended", "Hàng giả"),
+        ("pending", "approved", "Đủ giấy tờ"),
+    ]
+    operator_id = await operator_for_token(operator)
+    for path, who in ((f"/admin/v1/sellers/{seller_id}/status-history", headers),
+                      ("/seller/v1/seller/status-history", bearer(created["session"]))):  # fmt: skip
+        response = await client.get(path, headers=who)
+        assert response.status_code == 200, response.text
+        changes = response.json()["data"]
+        assert [(c["from_status"], c["to_status"], c["reason"]) for c in changes] == expected
+        assert {c["actor"] for c in changes} == {f"operator:{operator_id}"}
+        assert all(c["id"].startswith("ssc_") and c["object"] == "seller_status_change" for c in changes)
+    first = await client.get(f"/admin/v1/sellers/{seller_id}/status-history?limit=2", headers=headers)
+    rest = await client.get(
+        f"/admin/v1/sellers/{seller_id}/status-history?limit=2&cursor={first.json()['next_cursor']}", headers=headers
+    )
+    assert [c["reason"] for c in first.json()["data"] + rest.json()["data"]] == [e[2] for e in expected]
+    assert rest.json()["has_more"] is False
+    unknown = await client.get("/admin/v1/sellers/sel_nope/status-history", headers=headers)
+    assert unknown.status_code == 404
+    not_ours = await client.get(  # a well-encoded cursor of something else: ["x"]
+        f"/admin/v1/sellers/{seller_id}/status-history?cursor=WyJ4Il0", headers=headers
+    )
+    assert not_ours.status_code == 400 and not_ours.json()["code"] == "invalid_cursor"
 
 
 async def test_admin_routes_need_an_operator_token(client: httpx.AsyncClient) -> None:
@@ -149,7 +195,11 @@ async def test_operator_registers_a_phone_only_household(client: httpx.AsyncClie
     )
     response = await client.post("/admin/v1/sellers/", json=body, headers=bearer(operator))
     assert response.status_code == 201, response.text
-    token = response.json()["owner_invitation"]["token"]
+    invitation = response.json()["owner_invitation"]
+    assert invitation["id"].startswith("inv_") and invitation["object"] == "invitation"
+    expires_at = datetime.fromisoformat(invitation["expires_at"])
+    assert timedelta(days=6, hours=23) < expires_at - clock.now() <= timedelta(days=7)
+    token = invitation["token"]
     accepted = await client.post(
         "/seller/v1/invitations/accept", json={"token": token, "name": "Bà Sáu", "password": "banh-trang-phoi-suong"}
     )
@@ -175,3 +225,17 @@ async def test_login_failures_are_uniform_and_rate_limited(client: httpx.AsyncCl
     assert limited.status_code == 429
     assert limited.json()["code"] == "rate_limited"
     assert int(limited.headers["retry-after"]) >= 1
+
+
+async def test_an_owner_invitation_expires(client: httpx.AsyncClient) -> None:
+    operator = await operator_token()
+    body = seller_body(
+        kind="household", tax_code=None, email=None, owner={"identifier": "0912 345 679", "name": "Chú Bảy"}
+    )
+    response = await client.post("/admin/v1/sellers/", json=body, headers=bearer(operator))
+    token = response.json()["owner_invitation"]["token"]
+    with clock.travel(timedelta(days=7, minutes=1)):
+        late = await client.post(
+            "/seller/v1/invitations/accept", json={"token": token, "name": "Chú Bảy", "password": "dua-hau-can-duoc"}
+        )
+    assert late.status_code == 404 and late.json()["code"] == "invitation_invalid"
