@@ -3,6 +3,7 @@ first served, through the API with the fake Stripe and the carrier simulator."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -217,3 +218,34 @@ async def test_a_harvest_is_the_sellers_own(client: httpx.AsyncClient, shop: dic
     assert response.status_code == 404
     assert stocked.status_code == 409 and stocked.json()["code"] == "not_preorder"
     assert negative.status_code == 422 and negative.json()["errors"][0]["field"] == "harvested_quantity"
+
+
+async def test_harvests_declared_at_once_fill_and_cancel_once(client: httpx.AsyncClient, shop: dict[str, Any]) -> None:
+    kept, dropped = await order(client, [(shop["pre"], 5)]), await order(client, [(shop["pre"], 5)])
+
+    with clock.travel(HARVEST_IN):
+        answers = await asyncio.gather(*(harvest(client, shop, 6) for _ in range(6)))
+
+    assert {answer.status_code for answer in answers} == {200}, [answer.text for answer in answers]
+    assert len({answer.json()["id"] for answer in answers}) == 1
+    assert answers[0].json()["cancelled_seller_orders"] == [dropped["sor"]]
+    moves = await fetch("SELECT seller_order FROM seller_order_transition WHERE to_status = 'cancelled'")
+    assert [row["seller_order"] for row in moves] == [dropped["sor"]]
+    level = (await levels([shop["pre"]]))[shop["pre"]]
+    assert (level.on_hand, level.reserved, level.available) == (6, 5, 1)
+    assert kept["sor"] in answers[0].json()["filled_seller_orders"]
+
+
+async def test_a_window_that_already_ended_cannot_be_listed(client: httpx.AsyncClient, shop: dict[str, Any]) -> None:
+    today = clock.today()
+    ended = {"sku": "MC-CU", "unit": "kg", "unit_size": "1 kg", "price": 80_000, "weight_g": 1000,
+             "preorder": {"opens_on": (today - timedelta(days=30)).isoformat(),
+                          "harvest_from": (today - timedelta(days=10)).isoformat(),
+                          "harvest_to": (today - timedelta(days=1)).isoformat(), "capacity": 5}}  # fmt: skip
+
+    response = await client.post(f"/seller/v1/products/{shop['product']['id']}/variants", json=ended,
+                                 headers=shop["key"])  # fmt: skip
+
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [{**response.json()["errors"][0], "field": "body.preorder.harvest_to",
+                                          "code": "window_ended"}]  # fmt: skip
