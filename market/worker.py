@@ -92,8 +92,9 @@ def search_sync(settings: Settings) -> LeaderOnly:
 
 
 async def mark_calendar_changes(ctx: WorkerContext) -> int:
-    """Hourly SAQ cron job: products whose certification ended or whose pre-order window opened or closed on the
-    Vietnamese calendar are re-indexed (the product pages follow the date by themselves)."""
+    """Hourly SAQ cron job, on the hour (so the run at 17:00 UTC is the Vietnamese midnight): products whose
+    certification ended or whose pre-order window opened or closed on the Vietnamese calendar are re-indexed (the
+    product pages follow the date by themselves). A missed run is caught up by the next one the same day."""
     return await indexer.mark_calendar_changes(clock.today())
 
 
@@ -128,7 +129,7 @@ def build_worker(
         queue,
         functions=[(DELIVER_JOB, deliver_event)],
         cron_jobs=[
-            CronJob(mark_calendar_changes, cron="7 * * * *"),
+            CronJob(mark_calendar_changes, cron="0 * * * *"),  # 17:00 UTC is midnight in Vietnam
             CronJob(release_expired_reservations, cron="* * * * *"),
             CronJob(purge_idempotency_keys, cron="17 * * * *"),
             CronJob(reconcile_stripe, cron="*/10 * * * *"),

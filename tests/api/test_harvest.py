@@ -190,6 +190,8 @@ async def test_a_short_harvest_fills_the_first_orders_and_cancels_and_refunds_th
     assert variant["preorder"] == {**variant["preorder"], "status": "harvested", "harvested_quantity": 9}
     public = (await client.get(f"/api/v1/products/{shop['product']['slug']}")).json()["variants"][0]
     assert (public["available"], public["preorder"]["status"]) == (1, "harvested")
+    capacity = await client.patch(variant_url(shop), json={"preorder_capacity": 20}, headers=shop["key"])
+    assert capacity.status_code == 409 and capacity.json()["code"] == "already_harvested"
     late = await order(client, [(shop["pre"], 1)])
     assert late["order"]["seller_orders"][0]["lines"][0]["preorder"] is False
     level = (await levels([shop["pre"]]))[shop["pre"]]
