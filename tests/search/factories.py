@@ -140,7 +140,7 @@ async def certification(
         number=f"VG-{new_id('x')[-6:]}",
         issuer="Chi cục Trồng trọt và Bảo vệ thực vật Tây Ninh",
         ocop_stars=ocop_stars,
-        valid_until=valid_until or date.today() + timedelta(days=365),
+        valid_until=valid_until or clock.today() + timedelta(days=365),
     )
     await row.save().run()
     return row
