@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from market.catalog import moderation
 from market.catalog import service as catalog
 from market.catalog.categories import seed_categories
 from market.catalog.schemas import CertificationIn, OriginIn, PreorderIn, ProductIn, VariantIn
+from market.core import clock
 from market.sellers import service as sellers
 from market.sellers import status as seller_status
 from market.sellers.schemas import AddressIn, OwnerIn, SellerRegistration
@@ -149,9 +150,9 @@ def _product(rng: random.Random, specialty: Specialty, seller: int, index: int, 
     base_price = max(1_000, round(price * rng.uniform(0.85, 1.3), -3))
     window = None
     if preorder and rng.random() < 0.5:
-        start = date.today() + timedelta(days=rng.randint(10, 60))
+        start = clock.today() + timedelta(days=rng.randint(10, 60))
         window = PreorderIn(
-            opens_on=date.today(), harvest_from=start, harvest_to=start + timedelta(days=14),
+            opens_on=clock.today(), harvest_from=start, harvest_to=start + timedelta(days=14),
             capacity=rng.randint(50, 400),
         )  # fmt: skip
     variants = [
@@ -188,14 +189,14 @@ def _certifications(rng: random.Random, seller: int, index: int) -> list[Certifi
     if roll < 0.35:
         certs.append(CertificationIn(type="vietgap", number=f"VG-80-{seller:02d}{index:03d}",
                                      issuer="Chi cục Quản lý chất lượng Nông Lâm Thủy sản Tây Ninh",
-                                     valid_until=date.today() + timedelta(days=rng.randint(90, 900))))  # fmt: skip
+                                     valid_until=clock.today() + timedelta(days=rng.randint(90, 900))))  # fmt: skip
     if 0.3 < roll < 0.55:
         certs.append(CertificationIn(type="ocop", number=f"{1000 + seller}/QĐ-UBND", issuer="UBND tỉnh Tây Ninh",
                                      ocop_stars=rng.choice([3, 3, 4, 4, 5]),
-                                     valid_until=date.today() + timedelta(days=rng.randint(120, 1000))))  # fmt: skip
+                                     valid_until=clock.today() + timedelta(days=rng.randint(120, 1000))))  # fmt: skip
     if roll > 0.92:
         certs.append(CertificationIn(type="organic", number=f"TCVN11041-{seller}{index}", issuer="Vinacert",
-                                     valid_until=date.today() + timedelta(days=rng.randint(60, 700))))  # fmt: skip
+                                     valid_until=clock.today() + timedelta(days=rng.randint(60, 700))))  # fmt: skip
     return certs
 
 

@@ -11,7 +11,7 @@ from market.audit.tables import AuditEvent
 from market.catalog.tables import Category, Certification, Product, Variant
 from market.core.idempotency.tables import IdempotencyKey
 from market.core.outbox.tables import EventReceipt, OutboxEvent
-from market.inventory.tables import StockLevel
+from market.inventory.tables import Harvest, StockLevel
 from market.operators.tables import Operator
 from market.orders.tables import Order, OrderLine, SellerOrder, SellerOrderTransition
 from market.payments.tables import Payment, Refund, StripeEvent
@@ -39,6 +39,7 @@ APP_CONFIG = AppConfig(
         Certification,
         Variant,
         StockLevel,
+        Harvest,
         SearchPending,
         IdempotencyKey,
         Order,

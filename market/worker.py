@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import structlog
 from saq import CronJob, Queue, Worker
 from saq.types import Context
 
+from market.core import clock
 from market.core.events import Event, HandlerRegistry, registry
 from market.core.leader import LeaderOnly
 from market.core.loops import PollingLoop
@@ -92,9 +91,11 @@ def search_sync(settings: Settings) -> LeaderOnly:
     return LeaderOnly(resources.redis, f"{settings.redis_key_prefix}leader:search-sync", make_loop)
 
 
-async def mark_expired_certifications(ctx: WorkerContext) -> int:
-    """Hourly SAQ cron job: products whose certification just expired are re-indexed without it."""
-    return await indexer.mark_expired_certifications(datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date())
+async def mark_calendar_changes(ctx: WorkerContext) -> int:
+    """Hourly SAQ cron job, on the hour (so the run at 17:00 UTC is the Vietnamese midnight): products whose
+    certification ended or whose pre-order window opened or closed on the Vietnamese calendar are re-indexed (the
+    product pages follow the date by themselves). A missed run is caught up by the next one the same day."""
+    return await indexer.mark_calendar_changes(clock.today())
 
 
 def build_worker(
@@ -128,7 +129,7 @@ def build_worker(
         queue,
         functions=[(DELIVER_JOB, deliver_event)],
         cron_jobs=[
-            CronJob(mark_expired_certifications, cron="7 * * * *"),
+            CronJob(mark_calendar_changes, cron="0 * * * *"),  # 17:00 UTC is midnight in Vietnam
             CronJob(release_expired_reservations, cron="* * * * *"),
             CronJob(purge_idempotency_keys, cron="17 * * * *"),
             CronJob(reconcile_stripe, cron="*/10 * * * *"),

@@ -15,7 +15,7 @@ from typing import Any
 import structlog
 from meilisearch_python_sdk import AsyncClient
 
-from market.catalog.documents import product_ids_with_certifications_expiring
+from market.catalog.documents import product_ids_changing_with_the_calendar, product_ids_with_certifications_expiring
 from market.core.db import in_transaction
 from market.core.loops import PollingLoop
 from search.index import ensure_index
@@ -133,14 +133,20 @@ async def drain(meili: AsyncClient, uid: str, batch_size: int, *, synonyms_path:
 async def mark_expired_certifications(today: date) -> int:
     """Mark the products whose certification validity ended yesterday or ends today; returns how many.
 
-    A certification valid until day D is shown through D and disappears on D + 1, when PostgreSQL's
-    `current_date` passes it; nothing else changes the product then, so no event marks it. The worker runs this
-    hourly. Marking both days covers a worker whose local date differs from PostgreSQL's by up to a day; a
-    product marked while its certification is still valid is only rewritten unchanged, and the next runs mark it
-    again once the date has turned.
+    A certification valid until day D is shown through D and disappears on D + 1 (Vietnamese dates, as the
+    documents read them); nothing else changes the product then, so no event marks it. A product marked while
+    its certification is still valid is only rewritten unchanged, and the next runs mark it again.
     """
     ids = await product_ids_with_certifications_expiring(today - timedelta(days=1), today + timedelta(days=1))
     return await mark_pending(ids)
+
+
+async def mark_calendar_changes(today: date) -> int:
+    """Mark the products whose document changes with the Vietnamese date `today` (certificates that ended,
+    pre-order windows that opened or closed: `product_ids_changing_with_the_calendar`); returns how many. The
+    worker runs it hourly with `market.core.clock.today()`; a product marked again later in the day is only
+    rewritten unchanged."""
+    return await mark_pending(await product_ids_changing_with_the_calendar(today))
 
 
 class IndexSync(PollingLoop):

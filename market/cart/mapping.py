@@ -15,11 +15,23 @@ from market.cart.schemas import (
 )
 from market.cart.service import CartContents
 from market.cart.store import CartRef, StoredLine
+from market.catalog.preorders import sale_refusal
 from market.catalog.reads import SaleVariant
+from market.core import clock
 from market.core.schemas import rfc3339
 from market.sellers.schemas import SellerCard
 
-BLOCKING = frozenset({"unavailable", "out_of_stock", "insufficient_stock", "above_maximum", "below_minimum"})
+BLOCKING = frozenset(
+    {
+        "preorder_not_open",
+        "preorder_closed",
+        "unavailable",
+        "out_of_stock",
+        "insufficient_stock",
+        "above_maximum",
+        "below_minimum",
+    }
+)
 
 
 def _iso(value: date | None) -> str | None:
@@ -29,6 +41,8 @@ def _iso(value: date | None) -> str | None:
 def _warnings(line: StoredLine, variant: SaleVariant) -> list[LineWarning]:
     if not variant.on_sale:
         return [LineWarning("unavailable", "This item is no longer on sale.")]
+    if (refusal := sale_refusal(variant, variant.on_preorder, clock.today())) is not None:
+        return [LineWarning(refusal.code, refusal.detail)]
     warnings = []
     if line.price_when_added and variant.price != line.price_when_added:
         message = f"The price changed from {line.price_when_added:,} đ to {variant.price:,} đ."

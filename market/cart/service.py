@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date
 
 from market.cart.store import Bounds, CartRef, CartStore, Outcome, StoredLine
 from market.cart.tokens import customer_cart_id, verify_guest_token
+from market.catalog import preorders
 from market.catalog.reads import SaleVariant, sale_variants
+from market.core import clock
 from market.core.errors import Conflict, NotFound, field_error
 
 CHANGE_CACHE_S = 1.0
@@ -56,12 +57,9 @@ async def _variant(variant_id: str) -> SaleVariant:
         variant = found
     if not variant.on_sale:
         raise field_error("variant_id", "variant_unavailable", "This variant is not on sale.")
-    if variant.preorder_opens_on is not None and variant.preorder_opens_on > date.today():
-        raise Conflict(
-            f"Pre-orders open on {variant.preorder_opens_on.isoformat()}.",
-            code="preorder_not_open",
-            opens_on=variant.preorder_opens_on.isoformat(),
-        )
+    refusal = preorders.sale_refusal(variant, variant.on_preorder, clock.today())
+    if refusal is not None:
+        raise refusal
     return variant
 
 

@@ -12,11 +12,13 @@ from litestar.response.base import ASGIResponse
 from market.audit.service import operator_actor
 from market.catalog import categories, moderation, reads, service, storefront
 from market.catalog.bulk import bulk_update
-from market.catalog.mapping import category_tree
+from market.catalog.mapping import category_tree, harvest_out
 from market.catalog.schemas import (
     BulkUpdateIn,
     BulkUpdateOut,
     CategoryOut,
+    HarvestIn,
+    HarvestOut,
     ProductIn,
     ProductOut,
     ProductSummary,
@@ -31,6 +33,8 @@ from market.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor
 from market.core.resources import Resources
 from market.core.schemas import ReasonIn, unset_to_dict
 from market.operators.auth import OperatorPrincipal, provide_operator
+from market.orders import harvest
+from market.orders.api import _seller_actor
 from market.sellers.auth import SellerPrincipal, provide_seller
 
 Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
@@ -121,6 +125,20 @@ class SellerCatalogController(Controller):
         """Archive a variant (a product keeps at least one)."""
         await service.archive_variant(principal.seller_id, product_id, variant_id)
         return await reads.product_out_of(await service.owned_product(principal.seller_id, product_id))
+
+    @post(
+        "/products/{product_id:str}/variants/{variant_id:str}/harvest",
+        operation_id="seller_variants_harvest",
+        opt=WRITE,
+        status_code=200,
+    )
+    async def declare_harvest(
+        self, product_id: str, variant_id: str, data: HarvestIn, principal: SellerPrincipal
+    ) -> HarvestOut:
+        """Declare a pre-order's harvest: pre-orders filled first come, first served, the rest cancelled."""
+        actor = _seller_actor(principal)
+        landed = await harvest.declare(principal.seller_id, product_id, variant_id, data.harvested_quantity, actor)
+        return harvest_out(product_id, landed)
 
     @post("/inventory/bulk-update", operation_id="seller_inventory_bulk_update", opt=WRITE, status_code=200)
     async def bulk(self, data: BulkUpdateIn, principal: SellerPrincipal) -> BulkUpdateOut:

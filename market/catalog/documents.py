@@ -2,13 +2,20 @@
 
 Only active products of approved sellers are public. A document carries what buyers search and filter on: the
 texts, the category path, origin, active (unexpired) certifications, price range, stock and pre-order flags.
+Certificates and pre-order windows are read on today's Vietnamese date (`market.core.clock`), a parameter of the
+statement: `pre_order` means open for pre-order today (`market.catalog.preorders`), `in_stock` counts variants
+sold from stock, harvested pre-orders included. As the date turns, `product_ids_changing_with_the_calendar` names
+the products whose documents changed without any event.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from market.catalog.tables import Category, Product
+from market.core import clock
+from market.core.db import fetch
 from market.geo.service import province
 
 _DOCUMENTS_SQL = """
@@ -24,26 +31,27 @@ JOIN seller s ON s.id = p.seller
 JOIN category c ON c.id = p.category
 LEFT JOIN LATERAL (
     SELECT min(v.price) AS price_min, max(v.price) AS price_max,
-           bool_or(v.harvest_from IS NULL AND sl.on_hand - sl.reserved > 0) AS in_stock,
-           bool_or(v.harvest_from IS NOT NULL
-                   AND coalesce(sl.preorder_capacity, 0) > coalesce(sl.preorder_reserved, 0)) AS pre_order,
-           extract(epoch FROM min(v.harvest_from))::bigint AS harvest_from
+           bool_or(sl.preorder_capacity IS NULL AND sl.on_hand - sl.reserved > 0) AS in_stock,
+           bool_or(sl.preorder_capacity > sl.preorder_reserved
+                   AND v.preorder_opens_on <= {today} AND v.harvest_to >= {today}) AS pre_order,
+           extract(epoch FROM min(v.harvest_from) FILTER (WHERE sl.preorder_capacity IS NOT NULL))::bigint
+               AS harvest_from
     FROM variant v LEFT JOIN stock_level sl ON sl.variant_id = v.id
     WHERE v.product = p.id AND v.status = 'active'
 ) v ON true
 LEFT JOIN LATERAL (
     SELECT array_agg(DISTINCT ce.type ORDER BY ce.type) AS types, max(ce.ocop_stars) AS ocop_stars
-    FROM certification ce WHERE ce.product = p.id AND ce.valid_until >= current_date
+    FROM certification ce WHERE ce.product = p.id AND ce.valid_until >= {today}
 ) cert ON true
-WHERE p.status = 'active' AND s.status = 'approved' AND p.id = ANY({}::varchar[])
-"""
+WHERE p.status = 'active' AND s.status = 'approved' AND p.id = ANY($1::varchar[])
+""".replace("{today}", "$2::date")
 
 
 async def search_documents(product_ids: list[str]) -> list[dict[str, Any]]:
     """Documents of those products that are public; the others (archived, suspended seller ...) are absent."""
     if not product_ids:
         return []
-    rows = await Product.raw(_DOCUMENTS_SQL, product_ids).run()
+    rows = [dict(row) for row in await fetch(_DOCUMENTS_SQL, product_ids, clock.today())]
     names = await _category_names()
     documents = []
     for row in rows:
@@ -78,6 +86,18 @@ async def product_ids_of_seller(seller_id: str) -> list[str]:
     """Every product of a seller, public or not (a suspension removes them all from search)."""
     rows = await Product.select(Product.id).where(Product.seller == seller_id).run()
     return [row["id"] for row in rows]
+
+
+async def product_ids_changing_with_the_calendar(today: date) -> list[str]:
+    """Products whose document changes as the Vietnamese date becomes `today` (or became it yesterday): a
+    certificate whose last day was yesterday, a pre-order window opening today or whose last day was yesterday."""
+    rows = await fetch(
+        "SELECT product AS id FROM certification WHERE valid_until >= $1::date - 2 AND valid_until < $1::date "
+        "UNION SELECT product FROM variant WHERE preorder_opens_on BETWEEN $1::date - 1 AND $1::date "
+        "OR harvest_to >= $1::date - 2 AND harvest_to < $1::date",
+        today,
+    )
+    return sorted(row["id"] for row in rows)
 
 
 async def product_ids_with_certifications_expiring(on_or_after: Any, before: Any) -> list[str]:

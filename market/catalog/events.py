@@ -14,6 +14,7 @@ PRODUCT_EVENTS = (
     "variant.created",
     "variant.updated",
     "variant.archived",
+    "variant.harvested",
     "stock.updated",
 )
 """Events whose payload names the product(s) they change: `product_id`, or `product_ids` (a list)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from market.catalog.events import PRODUCT_EVENTS, SELLER_EVENTS
-from market.catalog.storefront import detail_cache_key
+from market.catalog.storefront import detail_cache_keys
 from market.catalog.tables import Product
 from market.core.events import Event, registry
 from market.core.resources import current
@@ -13,7 +13,7 @@ async def _drop(slugs: list[str]) -> None:
     resources = current()
     if slugs:
         prefix = resources.settings.redis_key_prefix
-        await resources.redis.delete(*(detail_cache_key(prefix, slug) for slug in slugs))
+        await resources.redis.delete(*(key for slug in slugs for key in detail_cache_keys(prefix, slug)))
 
 
 async def drop_product_cache(event: Event) -> None:

@@ -6,9 +6,11 @@ import json
 from datetime import date
 from typing import Any
 
+from market.catalog.preorders import status
 from market.catalog.schemas import (
     CategoryOut,
     CertificationOut,
+    HarvestOut,
     OriginOut,
     PreorderOut,
     ProductOut,
@@ -17,11 +19,16 @@ from market.catalog.schemas import (
 from market.catalog.tables import Category, Certification, Product, Variant
 from market.core.schemas import rfc3339
 from market.geo.service import province_out, ward_out
-from market.inventory.service import Level
+from market.inventory.service import Harvested, Level
 
 
 def _iso(value: date | str | None) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _day(value: date | str | None) -> date | None:
+    """A date from a row (a `date`) or a JSON document (`YYYY-MM-DD`)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def certification_out(cert: dict[str, Any], today: date) -> CertificationOut:
@@ -38,17 +45,22 @@ def certification_out(cert: dict[str, Any], today: date) -> CertificationOut:
     )
 
 
-def variant_out(variant: dict[str, Any], level: Level | None) -> VariantOut:
+def variant_out(variant: dict[str, Any], level: Level | None, today: date) -> VariantOut:
     level = level or Level(0, 0, None, 0)
     preorder = None
-    if variant.get("harvest_from") is not None:
+    on_preorder = level.preorder_capacity is not None
+    window = status(_day(variant.get("preorder_opens_on")), _day(variant.get("harvest_to")), on_preorder, today)
+    if variant.get("harvest_from") is not None and window is not None:
         preorder = PreorderOut(
             opens_on=_iso(variant["preorder_opens_on"]),
             harvest_from=_iso(variant["harvest_from"]),
             harvest_to=_iso(variant["harvest_to"]),
-            capacity=level.preorder_capacity or 0,
-            remaining=level.available,
+            capacity=level.preorder_capacity if level.preorder_capacity is not None else level.harvest_capacity or 0,
+            remaining=level.available if window == "open" else 0,
+            status=window,
+            harvested_quantity=level.harvested_quantity,
         )
+    sold_out = window in ("upcoming", "closed")
     return VariantOut(
         id=variant["id"],
         sku=variant["sku"],
@@ -62,9 +74,24 @@ def variant_out(variant: dict[str, Any], level: Level | None) -> VariantOut:
         min_per_order=variant["min_per_order"],
         max_per_order=variant["max_per_order"],
         status=variant["status"],
-        available=level.available,
-        stock=None if preorder else level.on_hand,
+        available=0 if sold_out else level.available,
+        stock=None if on_preorder else level.on_hand,
         preorder=preorder,
+    )
+
+
+def harvest_out(product_id: str, landed: Harvested) -> HarvestOut:
+    return HarvestOut(
+        id=landed.id,
+        product_id=product_id,
+        variant_id=landed.variant_id,
+        capacity=landed.capacity,
+        harvested_quantity=landed.harvested_quantity,
+        filled_quantity=landed.filled_quantity,
+        surplus=landed.surplus,
+        filled_seller_orders=landed.filled_seller_orders,
+        cancelled_seller_orders=landed.cancelled_seller_orders,
+        declared_at=rfc3339(landed.declared_at) or "",
     )
 
 
@@ -102,7 +129,7 @@ def product_out(
         status=product.status,
         rejection_reason=product.rejection_reason,
         certifications=[certification_out(c.to_dict(), today) for c in certifications],
-        variants=[variant_out(v.to_dict(), levels.get(v.id)) for v in variants],
+        variants=[variant_out(v.to_dict(), levels.get(v.id), today) for v in variants],
         created_at=rfc3339(product.created_at),
         updated_at=rfc3339(product.updated_at),
     )

@@ -11,6 +11,7 @@ from typing import Any
 from market.catalog.mapping import product_out
 from market.catalog.schemas import ProductOut
 from market.catalog.tables import Category, Certification, Product, Variant
+from market.core import clock
 from market.core.db import fetch
 from market.inventory import service as inventory
 from market.inventory.service import Level
@@ -34,7 +35,7 @@ async def products_out(products: list[Product]) -> list[ProductOut]:
     category_ids = list({product.category for product in products})
     category_rows = await Category.objects().where(Category.id.is_in(category_ids)).run()
     by_id = {category.id: category for category in category_rows}
-    today = date.today()
+    today = clock.today()
     return [product_out(p, by_id.get(p.category), certs[p.id], variants[p.id], levels, today) for p in products]
 
 
@@ -68,6 +69,11 @@ class SaleVariant:
     pickup_province_code: int
     level: Level
     on_sale: bool  # variant active, product active, seller approved
+
+    @property
+    def on_preorder(self) -> bool:
+        """Whether it still sells from a pre-order capacity (until its harvest lands)."""
+        return self.level.preorder_capacity is not None
 
 
 SALE_VARIANTS_SQL = """

@@ -62,6 +62,7 @@ class VariantUpdate(Input):
     compare_at_price: Price | msgspec.UnsetType | None = msgspec.UNSET
     weight_g: Annotated[int, msgspec.Meta(ge=1, le=100_000)] | msgspec.UnsetType = msgspec.UNSET
     stock: Quantity | msgspec.UnsetType = msgspec.UNSET
+    preorder_capacity: Quantity | msgspec.UnsetType = msgspec.UNSET
     catch_weight: bool | msgspec.UnsetType = msgspec.UNSET
     tolerance_percent: Annotated[int, msgspec.Meta(ge=1, le=50)] | msgspec.UnsetType | None = msgspec.UNSET
     min_per_order: Annotated[int, msgspec.Meta(ge=1, le=10_000)] | msgspec.UnsetType = msgspec.UNSET
@@ -145,11 +146,16 @@ class CertificationOut(msgspec.Struct):
 
 
 class PreorderOut(msgspec.Struct):
+    """A pre-order window (Vietnamese dates) and where it stands today: `upcoming`, `open`, `closed` (after
+    `harvest_to`) or `harvested` (then `harvested_quantity` is set and the variant sells from stock)."""
+
     opens_on: str
     harvest_from: str
     harvest_to: str
     capacity: int
     remaining: int
+    status: str
+    harvested_quantity: int | None = None
 
 
 class VariantOut(msgspec.Struct):
@@ -238,3 +244,24 @@ class ProductDetail(msgspec.Struct):
 
 class RejectIn(Input):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+
+
+class HarvestIn(Input):
+    harvested_quantity: Quantity
+
+
+class HarvestOut(msgspec.Struct):
+    """A declared harvest: what came in, the pre-orders it filled (first come, first served) and those it could
+    not (cancelled, reason `harvest_short`); `surplus` went on sale from stock."""
+
+    id: str
+    product_id: str
+    variant_id: str
+    capacity: int
+    harvested_quantity: int
+    filled_quantity: int
+    surplus: int
+    filled_seller_orders: list[str]
+    cancelled_seller_orders: list[str]
+    declared_at: str
+    object: str = "harvest"

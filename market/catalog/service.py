@@ -8,7 +8,7 @@ at once: they are the seller's daily work and do not need a moderator.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from market.catalog import categories
@@ -23,6 +23,7 @@ from market.catalog.validation import (
     sku_errors,
     variant_errors,
 )
+from market.core import clock
 from market.core.db import transaction
 from market.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from market.core.ids import new_id
@@ -41,6 +42,8 @@ REVIEWED_FIELDS = (
     "certifications",
 )
 SUBMITTABLE = ("draft", "rejected", "taken_down")  # taken_down: fixed after an operator took it down
+STOCK_FIELDS = ("stock", "preorder_capacity")
+"""Variant changes that are the inventory's to apply."""
 LIMIT_FIELDS = ("price", "compare_at_price", "min_per_order", "max_per_order", "catch_weight", "tolerance_percent")
 
 
@@ -58,9 +61,10 @@ async def create_product(seller_id: str, data: ProductIn, trusted_hosts: tuple[s
     category_id = await _category_id(data.category, errors)
     errors += origin_errors(data.origin)
     errors += await image_errors(data.images, trusted_hosts)
-    errors += certification_errors(data.certifications, date.today())
+    today = clock.today()
+    errors += certification_errors(data.certifications, today)
     for index, variant in enumerate(data.variants):
-        errors += variant_errors(variant, f"variants[{index}]")
+        errors += variant_errors(variant, f"variants[{index}]", today)
     errors += await sku_errors(seller_id, [(f"variants[{i}].sku", v.sku) for i, v in enumerate(data.variants)])
     if errors:
         raise ValidationFailed(errors)
@@ -186,7 +190,7 @@ async def update_product(
         if name in changes:
             values[getattr(Product, name)] = changes[name]
     if "certifications" in changes:
-        errors += certification_errors(changes["certifications"], date.today())
+        errors += certification_errors(changes["certifications"], clock.today())
     if errors:
         raise ValidationFailed(errors)
     async with transaction():
@@ -253,7 +257,7 @@ async def archive(seller_id: str, product_id: str) -> Product:
 
 
 async def add_variant(seller_id: str, product_id: str, data: VariantIn) -> str:
-    errors = variant_errors(data, "body") + await sku_errors(seller_id, [("sku", data.sku)])
+    errors = variant_errors(data, "body", clock.today()) + await sku_errors(seller_id, [("sku", data.sku)])
     if errors:
         raise ValidationFailed(errors)
     async with transaction():
@@ -277,7 +281,7 @@ async def owned_variant(seller_id: str, product_id: str, variant_id: str) -> Var
 
 
 async def update_variant(seller_id: str, product_id: str, variant_id: str, changes: dict[str, Any]) -> None:
-    """Commercial changes (price, stock, limits, weight) apply at once, without review."""
+    """Commercial changes (price, stock or a pre-order's capacity, limits, weight) apply at once, without review."""
     variant = await owned_variant(seller_id, product_id, variant_id)
     merged = {name: changes.get(name, getattr(variant, name)) for name in LIMIT_FIELDS}
     errors = limit_errors(
@@ -286,13 +290,15 @@ async def update_variant(seller_id: str, product_id: str, variant_id: str, chang
     errors += catch_weight_errors("body", variant.unit, merged["catch_weight"], merged["tolerance_percent"])
     if errors:
         raise ValidationFailed(errors)
-    values = {getattr(Variant, name): value for name, value in changes.items() if name != "stock"}
+    values = {getattr(Variant, name): value for name, value in changes.items() if name not in STOCK_FIELDS}
     async with transaction():
         if values:
             values[Variant.updated_at] = datetime.now(UTC)
             await Variant.update(values).where(Variant.id == variant_id).run()
         if "stock" in changes:
             await inventory.set_on_hand(variant_id, changes["stock"])
+        if "preorder_capacity" in changes:
+            await inventory.set_capacity(variant_id, changes["preorder_capacity"])
         await _touch(product_id, {})
         await record("variant.updated", {"product_id": product_id, "variant_id": variant_id})
 

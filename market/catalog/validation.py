@@ -39,7 +39,8 @@ def certification_errors(certifications: list[CertificationIn], today: date) -> 
     return errors
 
 
-def variant_errors(variant: VariantIn, path: str) -> list[FieldError]:
+def variant_errors(variant: VariantIn, path: str, today: date) -> list[FieldError]:
+    """A variant's rules; a pre-order window must not have ended already (`today` is the Vietnamese date)."""
     errors = []
     if (variant.stock is None) == (variant.preorder is None):
         errors.append(FieldError(f"{path}.stock", "stock_or_preorder", "Give either stock or a pre-order window."))
@@ -49,6 +50,9 @@ def variant_errors(variant: VariantIn, path: str) -> list[FieldError]:
             errors.append(
                 FieldError(f"{path}.preorder", "invalid_window", "Needs opens_on <= harvest_from <= harvest_to.")
             )
+        elif window.harvest_to < today:
+            errors.append(FieldError(f"{path}.preorder.harvest_to", "window_ended",
+                                     "This harvest window has already ended."))  # fmt: skip
     errors += limit_errors(path, variant.price, variant.compare_at_price, variant.min_per_order, variant.max_per_order)
     errors += catch_weight_errors(path, variant.unit, variant.catch_weight, variant.tolerance_percent)
     return errors

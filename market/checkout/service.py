@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
 import structlog
 
 from market.cart.store import CartRef, CartStore
+from market.catalog import preorders
 from market.catalog.reads import SaleVariant, sale_variants
+from market.core import clock
 from market.core.db import fetch
 from market.core.errors import Conflict, DomainError, FieldError, ValidationFailed
 from market.core.idempotency import service as idempotency
@@ -88,8 +90,9 @@ async def place_order(
     """Check out the buyer's cart (see the module docstring).
 
     Raises:
-        DomainError: `cart_empty`, `variant_unavailable`, `preorder_not_open`, `out_of_stock` (409, with the
-            variants at fault), field errors (422), or the idempotency errors of `market.core.idempotency`.
+        DomainError: `cart_empty`, `variant_unavailable`, `preorder_not_open`, `preorder_closed`, `out_of_stock`
+            (409, with the variants at fault), field errors (422), or the idempotency errors of
+            `market.core.idempotency`.
     """
     gateway = gateway_for(request.payment_method, settings)
     scope_key = f"{buyer.scope}:{key}"
@@ -171,16 +174,22 @@ async def _out_of_stock(wanted: dict[str, int]) -> Conflict:
 
 
 def _check_lines(lines: list[Any], variants: dict[str, SaleVariant]) -> None:
-    """Every variant on sale, pre-orders open, quantities within each variant's bounds."""
+    """Every variant on sale, pre-orders open on today's Vietnamese date (`market.catalog.preorders`), quantities
+    within each variant's bounds."""
     unavailable = [line.variant_id for line in lines if line.variant_id not in variants
                    or not variants[line.variant_id].on_sale]  # fmt: skip
     if unavailable:
         raise Conflict("Some items are no longer on sale.", code="variant_unavailable", variants=unavailable)
-    today = date.today()
-    not_open = [line.variant_id for line in lines if (opens := variants[line.variant_id].preorder_opens_on)
-                and opens > today]  # fmt: skip
-    if not_open:
+    today = clock.today()
+    refused: dict[str, list[str]] = {}
+    for line in lines:
+        variant = variants[line.variant_id]
+        if (refusal := preorders.sale_refusal(variant, variant.on_preorder, today)) is not None:
+            refused.setdefault(refusal.code, []).append(line.variant_id)
+    if not_open := refused.get("preorder_not_open"):
         raise Conflict("Pre-orders have not opened yet for some items.", code="preorder_not_open", variants=not_open)
+    if closed := refused.get("preorder_closed"):
+        raise Conflict("Pre-orders have closed for some items.", code="preorder_closed", variants=closed)
     errors: list[FieldError] = []
     for index, line in enumerate(lines):
         variant = variants[line.variant_id]

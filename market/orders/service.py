@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from market.audit import service as audit
+from market.catalog import preorders
 from market.core.db import fetch, transaction
 from market.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from market.core.outbox.service import record
@@ -188,6 +189,7 @@ async def pack(seller_order_id: str, actor: str, owner: Owner, packed: dict[str,
         lines = [dict(row) for row in await fetch("SELECT * FROM order_line WHERE seller_order = $1", seller_order_id)]
         if current["status"] != "packing":
             raise _illegal(current["status"], "packed")
+        await preorders.ensure_harvested(line["variant_id"] for line in lines if line["preorder"])
         finals = _final_totals(lines, packed)
         final_subtotal = 0
         for line in lines:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -12,6 +12,7 @@ from litestar import Litestar
 
 from market.cart import service as cart_service
 from market.cart.store import CUSTOMER_TTL_S, GUEST_TTL_S
+from market.core import clock
 from market.core.resources import Resources
 from tests.buyers import PASSWORD, csrf, mobile_buyer, seller_with_products, variants_body, web_client
 from tests.factories import bearer, product_body
@@ -25,9 +26,9 @@ def fresh_catalog_facts() -> None:
 @pytest.fixture
 async def shop(client: httpx.AsyncClient, operator: str, categories: None) -> dict[str, Any]:
     """Two approved sellers: one with the default product (catch-weight kg, thùng max 5), one with a pre-order."""
-    harvest = date.today() + timedelta(days=20)
+    harvest = clock.today() + timedelta(days=20)
     preorder = {"sku": "MC-PRE", "unit": "kg", "unit_size": "1 kg", "price": 80_000, "weight_g": 1000,
-                "preorder": {"opens_on": date.today().isoformat(), "harvest_from": harvest.isoformat(),
+                "preorder": {"opens_on": clock.today().isoformat(), "harvest_from": harvest.isoformat(),
                              "harvest_to": (harvest + timedelta(days=10)).isoformat(), "capacity": 30}}  # fmt: skip
     first = await seller_with_products(client, operator, [{}])
     second = await seller_with_products(client, operator, [{"name": "Mãng cầu đặt trước", "variants": [preorder]}])
@@ -134,7 +135,7 @@ async def test_variants_not_on_sale_cannot_be_added(
 
 
 async def test_pre_orders_wait_for_their_opening(client: httpx.AsyncClient, operator: str, categories: None) -> None:
-    opens = date.today() + timedelta(days=5)
+    opens = clock.today() + timedelta(days=5)
     window = {"opens_on": opens.isoformat(), "harvest_from": (opens + timedelta(days=9)).isoformat(),
               "harvest_to": (opens + timedelta(days=19)).isoformat(), "capacity": 10}  # fmt: skip
     shop = await seller_with_products(client, operator, [{"variants": variants_body(1, stock=None, preorder=window)}])
@@ -265,3 +266,51 @@ async def test_registration_takes_the_guest_cart_along_and_minimums_hold(
     assert registered.json()["session"]["merged_cart_lines"] == 1
     cart = (await client.get("/api/v1/carts/current", headers=bearer(registered.json()["session"]["token"]))).json()
     assert cart["kind"] == "customer" and cart["item_count"] == 3
+
+
+def window(opens: date, harvest_from: date, harvest_to: date, capacity: int = 10) -> dict[str, Any]:
+    return {"opens_on": opens.isoformat(), "harvest_from": harvest_from.isoformat(),
+            "harvest_to": harvest_to.isoformat(), "capacity": capacity}  # fmt: skip
+
+
+async def test_a_pre_order_whose_harvest_ended_weeks_ago_is_refused(
+    client: httpx.AsyncClient, operator: str, categories: None
+) -> None:
+    today = clock.today()
+    ended = window(today - timedelta(days=60), today - timedelta(days=40), today - timedelta(days=21))
+    with clock.travel(timedelta(days=-60)):  # listed while its window was open
+        listing = {"variants": variants_body(1, stock=None, preorder=ended)}
+        shop = await seller_with_products(client, operator, [listing])
+    variant = shop["products"][0]["variants"][0]
+
+    response = await add(client, await guest(client), variant["id"], 1)
+
+    assert response.status_code == 409, response.text
+    assert (response.json()["code"], response.json()["harvest_to"]) == ("preorder_closed", ended["harvest_to"])
+    seen = (await client.get(f"/api/v1/products/{shop['products'][0]['slug']}")).json()["variants"][0]
+    assert (seen["preorder"]["status"], seen["available"]) == ("closed", 0)
+
+
+async def test_pre_order_days_are_vietnamese_days(client: httpx.AsyncClient, operator: str, categories: None) -> None:
+    opens, last = date(2027, 3, 2), date(2027, 3, 20)
+    evening_before = datetime(2027, 3, 1, 16, 59, tzinfo=UTC)  # 23:59 on 1 March in Vietnam
+    opening_morning = datetime(2027, 3, 1, 23, 8, tzinfo=UTC)  # 06:08 on 2 March in Vietnam, 1 March in UTC
+    with clock.frozen_at(evening_before):
+        preorder = window(opens, date(2027, 3, 10), last)
+        listing = {"variants": variants_body(1, stock=None, preorder=preorder)}
+        shop = await seller_with_products(client, operator, [listing])
+        variant_id = shop["products"][0]["variants"][0]["id"]
+        headers = await guest(client)
+        too_early = await add(client, headers, variant_id, 1)
+    with clock.frozen_at(opening_morning):
+        opened = await add(client, headers, variant_id, 1)
+    with clock.frozen_at(datetime(2027, 3, 20, 16, 59, tzinfo=UTC)):  # 23:59 on its last day in Vietnam
+        last_minute = await add(client, headers, variant_id, 1)
+    with clock.frozen_at(datetime(2027, 3, 20, 23, 8, tzinfo=UTC)):  # 06:08 the day after, still 20 March in UTC
+        cart_service._cache.clear()
+        closed = await add(client, headers, variant_id, 1)
+
+    assert too_early.status_code == 409 and too_early.json()["code"] == "preorder_not_open"
+    assert opened.status_code == 201, opened.text
+    assert last_minute.status_code in (200, 201) and last_minute.json()["quantity"] == 2, last_minute.text
+    assert closed.status_code == 409 and closed.json()["code"] == "preorder_closed"

@@ -6,13 +6,14 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 import httpx
 import pytest
 
 from market.app import create_app
 from market.catalog.tables import Certification, Product, Variant
+from market.core import clock
 from market.inventory.tables import StockLevel
 from market.settings import Settings
 from tests.factories import active_product, api_key, bearer, product_body, registered_seller
@@ -291,3 +292,45 @@ async def test_two_creates_racing_for_one_sku_never_answer_500(client: httpx.Asy
     assert statuses.count(201) == 1, statuses
     assert set(statuses) <= {201, 409, 422}, statuses
     assert await Variant.count() == 2
+
+
+NOON_1_DECEMBER = datetime(2026, 12, 1, 5, 0, tzinfo=UTC)  # 12:00 on 1 December in Vietnam
+LAST_MINUTE_1_DECEMBER = datetime(2026, 12, 1, 16, 59, tzinfo=UTC)  # 23:59 on 1 December in Vietnam
+MORNING_2_DECEMBER = datetime(2026, 12, 1, 23, 8, tzinfo=UTC)  # 06:08 on 2 December in Vietnam, 1 December in UTC
+
+
+async def test_a_certificate_valid_until_1_december_is_gone_at_0608_on_2_december_in_vietnam(
+    client: httpx.AsyncClient, seller: dict, operator: str
+) -> None:
+    certificate = {"type": "vietgap", "number": "VG-1201", "issuer": "Chi cục Trồng trọt Tây Ninh",
+                   "valid_until": "2026-12-01"}  # fmt: skip
+    with clock.frozen_at(NOON_1_DECEMBER):
+        product = await active_product(client, seller["key"], operator, certifications=[certificate])
+    detail_url, mine = f"/api/v1/products/{product['slug']}", f"/seller/v1/products/{product['id']}"
+
+    with clock.frozen_at(LAST_MINUTE_1_DECEMBER):
+        last_day = (await client.get(detail_url)).json()  # cached now, in Redis and in the process
+        matching = (await client.get("/api/v1/products", params={"certification": "vietgap"})).json()["data"]
+    with clock.frozen_at(MORNING_2_DECEMBER):
+        morning = (await client.get(detail_url)).json()
+        matching_after = (await client.get("/api/v1/products", params={"certification": "vietgap"})).json()["data"]
+        listed = (await client.get("/api/v1/products")).json()["data"]
+        seller_view = (await client.get(mine, headers=bearer(seller["key"]))).json()
+
+    assert [(c["number"], c["expired"]) for c in last_day["certifications"]] == [("VG-1201", False)]
+    assert [p["id"] for p in matching] == [product["id"]]
+    assert morning["certifications"] == []  # not the cached page of the day before
+    assert matching_after == [] and [p["certifications"] for p in listed] == [[]]
+    assert [(c["number"], c["expired"]) for c in seller_view["certifications"]] == [("VG-1201", True)]
+
+
+async def test_a_certificate_ending_yesterday_in_vietnam_is_refused_at_creation(
+    client: httpx.AsyncClient, seller: dict
+) -> None:
+    certificate = {"type": "vietgap", "number": "VG-1", "issuer": "Chi cục", "valid_until": "2026-12-01"}
+    with clock.frozen_at(MORNING_2_DECEMBER):
+        response = await client.post("/seller/v1/products", json=product_body(certifications=[certificate]),
+                                     headers=bearer(seller["key"]))  # fmt: skip
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0] == {**response.json()["errors"][0], "field": "certifications[0].valid_until",
+                                            "code": "expired"}  # fmt: skip

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import random
+from datetime import UTC, date, datetime
 
 import httpx
 import pytest
 
+from market.core import clock
 from market.core.outbox.tables import OutboxEvent
 from market.inventory.service import levels
 from market.orders.tables import Order, OrderLine, SellerOrder
@@ -217,3 +219,24 @@ async def test_guest_checkouts_are_limited_per_address(client: httpx.AsyncClient
     assert statuses[-1] == 429
     buyer = await mobile_buyer(client)  # signed-in buyers are not limited by address
     assert (await checkout(client, buyer["headers"])).json()["code"] == "cart_empty"
+
+
+async def test_a_pre_order_in_a_cart_is_refused_once_its_last_day_has_passed_in_vietnam(
+    client: httpx.AsyncClient, operator: str, categories: None
+) -> None:
+    last_day = date(2027, 3, 20)
+    preorder = {"opens_on": "2027-03-01", "harvest_from": "2027-03-10", "harvest_to": last_day.isoformat(),
+                "capacity": 10}  # fmt: skip
+    with clock.frozen_at(datetime(2027, 3, 20, 10, 0, tzinfo=UTC)):
+        listing = {"variants": variants_body(1, stock=None, preorder=preorder)}
+        shop = await seller_with_products(client, operator, [listing])
+        (variant,) = variant_ids(shop["products"][0])
+        buyer = await mobile_buyer(client)
+        await fill_cart(client, buyer["headers"], [(variant, 2)])
+    with clock.frozen_at(datetime(2027, 3, 20, 23, 8, tzinfo=UTC)):  # 06:08 on 21 March in Vietnam
+        late = await checkout(client, buyer["headers"])
+
+    assert late.status_code == 409, late.text
+    assert (late.json()["code"], late.json()["variants"]) == ("preorder_closed", [variant])
+    assert await Order.count() == 0
+    assert (await levels([variant]))[variant].preorder_reserved == 0

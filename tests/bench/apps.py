@@ -16,6 +16,7 @@ from litestar import Litestar, Request, Response, get, post
 
 from market.app import create_app
 from market.catalog.storefront import DETAIL_SQL
+from market.core import clock
 from market.core.resources import Resources, keep_session
 from market.settings import Settings
 
@@ -48,7 +49,7 @@ async def raw_pool() -> asyncpg.Pool:
 @get("/bench/raw-detail/{slug:str}", include_in_schema=False)
 async def raw_detail(slug: str) -> Response[bytes]:
     """The storefront detail's SQL through raw asyncpg, returning the document as PostgreSQL built it."""
-    document = await (await raw_pool()).fetchval(DETAIL_SQL, slug)
+    document = await (await raw_pool()).fetchval(DETAIL_SQL, slug, clock.today())
     return Response((document or "null").encode(), media_type="application/json")
 
 

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from market.catalog.tables import Category, Certification, Product, Variant
+from market.core import clock
 from market.core.ids import new_id
 from market.core.text import slugify
 from market.inventory.tables import StockLevel
@@ -114,7 +115,7 @@ async def variant(
         position=position,
         harvest_from=harvest_from,
         harvest_to=harvest_from + timedelta(days=30) if harvest_from else None,
-        preorder_opens_on=date.today() if harvest_from else None,
+        preorder_opens_on=clock.today() if harvest_from else None,
     )
     await row.save().run()
     await (
@@ -139,7 +140,7 @@ async def certification(
         number=f"VG-{new_id('x')[-6:]}",
         issuer="Chi cục Trồng trọt và Bảo vệ thực vật Tây Ninh",
         ocop_stars=ocop_stars,
-        valid_until=valid_until or date.today() + timedelta(days=365),
+        valid_until=valid_until or clock.today() + timedelta(days=365),
     )
     await row.save().run()
     return row

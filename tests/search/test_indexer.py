@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from meilisearch_python_sdk import AsyncClient
 
 from market.catalog.events import PRODUCT_EVENTS, SELLER_EVENTS
 from market.catalog.tables import Certification, Product, Variant
+from market.core import clock
 from market.core.db import transaction
 from market.core.events import Event, HandlerRegistry, registry
 from market.core.ids import new_id
@@ -169,7 +170,7 @@ async def test_an_archived_product_is_deleted_from_the_index(meili: AsyncClient,
 async def test_an_expired_certification_stops_matching_after_the_hourly_mark(
     meili: AsyncClient, uid: str, catalog: Catalog
 ) -> None:
-    today = date.today()
+    today = clock.today()
     expiring = await product(catalog.htx, catalog.tropical, "Bưởi da xanh VietGAP", price=60_000)
     await certification(expiring, "vietgap", valid_until=today + timedelta(days=10))
     await mark_pending([expiring.id])
@@ -205,3 +206,33 @@ async def test_the_loop_applies_marks_until_stopped(meili: AsyncClient, uid: str
     finally:
         sync.stop()
         await asyncio.wait_for(running, 10)
+
+
+async def test_certificates_and_pre_order_windows_end_on_the_vietnamese_date(
+    meili: AsyncClient, uid: str, catalog: Catalog
+) -> None:
+    with clock.frozen_at(datetime(2026, 12, 1, 5, 0, tzinfo=UTC)):  # noon on 1 December in Vietnam
+        certified = await product(catalog.htx, catalog.tropical, "Bưởi da xanh VietGAP", price=60_000)
+        await certification(certified, "vietgap", valid_until=date(2026, 12, 1))
+        season = await product(catalog.htx, catalog.tropical, "Mãng cầu vụ sớm", harvest_from=date(2026, 11, 20),
+                               preorder_capacity=9)  # fmt: skip
+        await Variant.update(
+            {Variant.preorder_opens_on: date(2026, 11, 1), Variant.harvest_to: date(2026, 12, 1)}
+        ).where(Variant.product == season.id)
+        await mark_pending([certified.id, season.id])
+        await drain(meili, uid, 100)
+        assert certified.id in await found_ids(meili, uid, certification=["vietgap"])
+        assert season.id in await found_ids(meili, uid, pre_order=True)
+
+    with clock.frozen_at(datetime(2026, 12, 1, 23, 8, tzinfo=UTC)):  # 06:08 on 2 December in Vietnam
+        from market.worker import mark_calendar_changes as hourly
+
+        assert await hourly({"worker": None}) >= 2  # type: ignore[typeddict-item]  # the worker's cron marks both: nothing else happened to them
+        await drain(meili, uid, 100)
+        assert certified.id not in await found_ids(meili, uid, certification=["vietgap"])
+        assert season.id not in await found_ids(meili, uid, pre_order=True)
+        listed = await found_ids(meili, uid, q="buoi") | await found_ids(meili, uid, q="mang cau")
+        assert {certified.id, season.id} <= listed  # still listed: only the certificate and the window are gone
+    from search.indexer import mark_calendar_changes
+
+    assert await mark_calendar_changes(date(2026, 12, 2)) >= 2
