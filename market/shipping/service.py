@@ -22,6 +22,8 @@ from market.core.errors import Conflict, NotFound
 from market.core.ids import new_id
 from market.core.outbox.service import record
 from market.orders import service as orders
+from market.returns import decisions as returns
+from market.returns import service as return_service
 from market.shipping.carrier import (
     Carrier,
     CarrierUnavailable,
@@ -49,6 +51,23 @@ async def open_parcel(seller_order_id: str, carrier: str) -> None:
     )  # fmt: skip
 
 
+async def open_return_parcel(return_id: str, carrier: str) -> None:
+    """An accepted return waits for its parcel from the buyer back to the seller (inside the caller's transaction;
+    once per return). Its reference at the carrier is the return's id; nothing is collected on it."""
+    await fetch(
+        "INSERT INTO parcel (id, seller_order_id, kind, return_id, carrier, reference, status, cod_amount, attempts, "
+        "next_attempt_at, created_at, updated_at) VALUES ($1, NULL, 'return', $2, $3, $2, 'pending', 0, 0, now(), "
+        "now(), now()) ON CONFLICT (return_id) DO NOTHING",
+        new_id("pcl"), return_id, carrier,
+    )  # fmt: skip
+
+
+async def return_parcels(return_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The return parcels of these returns, by return id."""
+    rows = await fetch("SELECT * FROM parcel WHERE return_id = ANY($1::varchar[])", return_ids)
+    return {row["return_id"]: dict(row) for row in rows}
+
+
 async def claim_due(limit: int) -> list[dict[str, Any]]:
     """Parcels due for an attempt, leased to this worker for a minute (another worker skips them)."""
     rows = await fetch(
@@ -67,7 +86,25 @@ FROM seller_order so JOIN orders o ON o.id = so.order_id JOIN seller s ON s.id =
 """
 
 
+def _party(address: dict[str, Any], name: str) -> Party:
+    return Party(name, address["phone"], address["street"], address["ward_code"], address["province_code"])
+
+
+async def _return_request(parcel: dict[str, Any]) -> ParcelRequest:
+    """A return parcel goes the other way: from the buyer's shipping address to the seller's pickup address."""
+    contents = await return_service.parcel_contents(parcel["return_id"])
+    row = (await fetch(HANDOFF_SQL, contents.seller_order_id))[0]
+    buyer, pickup = json.loads(row["shipping_address"]), json.loads(row["pickup_address"])
+    return ParcelRequest(
+        reference=parcel["reference"], sender=_party(buyer, buyer["recipient_name"]),
+        receiver=_party(pickup, pickup.get("contact_name") or row["display_name"]), weight_g=contents.weight_g,
+        declared_value=contents.declared_value, cod_amount=0, service=row["shipping_service"],
+    )  # fmt: skip
+
+
 async def _request(parcel: dict[str, Any]) -> ParcelRequest:
+    if parcel.get("kind") == "return":
+        return await _return_request(parcel)
     row = (await fetch(HANDOFF_SQL, parcel["seller_order_id"]))[0]
     to, pickup = json.loads(row["shipping_address"]), json.loads(row["pickup_address"])
     return ParcelRequest(
@@ -197,6 +234,9 @@ async def apply_status(report: StatusReport, carrier: str) -> str:
             "updated_at = now() WHERE id = $1",
             parcel["id"], report.status, report.happened_at, report.tracking_code,
         )  # fmt: skip
+        if parcel["kind"] == "return":
+            await returns.follow_parcel(parcel["return_id"], report.status, f"carrier:{carrier}", report.status_name)
+            return "applied"
         await orders.follow_carrier(parcel["seller_order_id"], report.status, f"carrier:{carrier}", report.status_name,
                                     report.money_collect, report.tracking_code)  # fmt: skip
     return "applied"
