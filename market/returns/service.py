@@ -245,15 +245,17 @@ async def open_return(request: OpenRequest, window_days: int, trusted_hosts: tup
     return_id = new_id("ret")
     try:
         async with transaction():
+            # The key first: a concurrent request with the same key waits here, then finds it taken (rather than
+            # waiting on the seller order and finding its lines already returned by the first).
+            claimed = await fetch(CLAIM_SQL, f"{scope}:{request.key}", request.fingerprint, return_id)
+            if not claimed[0]["n"]:
+                raise _KeyTaken
             held = await seller_orders.hold_for_return(body.seller_order_id, request.order_id, request.account_id,
                                                        since)  # fmt: skip
             if held is None:
                 raise await _refuse_to_open(request, window_days)
             lines = await _lines(held.seller_order_id, body)
             await _insert(return_id, held, request, lines)
-            claimed = await fetch(CLAIM_SQL, f"{scope}:{request.key}", request.fingerprint, return_id)
-            if not claimed[0]["n"]:
-                raise _KeyTaken
     except _KeyTaken:
         again = await idempotency.lookup(scope, request.key, request.fingerprint)
         if again is None:  # the key expired in between: extremely unlikely, and safe to ask for a retry
