@@ -86,32 +86,37 @@ FROM seller_order so JOIN orders o ON o.id = so.order_id JOIN seller s ON s.id =
 """
 
 
-def _party(address: dict[str, Any], name: str) -> Party:
-    return Party(name, address["phone"], address["street"], address["ward_code"], address["province_code"])
+def _parties(row: dict[str, Any]) -> tuple[Party, Party]:
+    """The seller's pickup address and the buyer's shipping address of a seller order, as parties."""
+    to, pickup = json.loads(row["shipping_address"]), json.loads(row["pickup_address"])
+    seller = Party(pickup.get("contact_name") or row["display_name"], pickup["phone"], pickup["street"],
+                   pickup["ward_code"], pickup["province_code"])  # fmt: skip
+    return seller, Party(to["recipient_name"], to["phone"], to["street"], to["ward_code"], to["province_code"])
 
 
 async def _return_request(parcel: dict[str, Any]) -> ParcelRequest:
     """A return parcel goes the other way: from the buyer's shipping address to the seller's pickup address."""
     contents = await return_service.parcel_contents(parcel["return_id"])
     row = (await fetch(HANDOFF_SQL, contents.seller_order_id))[0]
-    buyer, pickup = json.loads(row["shipping_address"]), json.loads(row["pickup_address"])
+    seller, buyer = _parties(row)
     return ParcelRequest(
-        reference=parcel["reference"], sender=_party(buyer, buyer["recipient_name"]),
-        receiver=_party(pickup, pickup.get("contact_name") or row["display_name"]), weight_g=contents.weight_g,
-        declared_value=contents.declared_value, cod_amount=0, service=row["shipping_service"],
-    )  # fmt: skip
+        reference=parcel["reference"],
+        sender=buyer,
+        receiver=seller,
+        weight_g=contents.weight_g,
+        declared_value=contents.declared_value,
+        cod_amount=0,
+        service=row["shipping_service"],
+    )
 
 
 async def _request(parcel: dict[str, Any]) -> ParcelRequest:
     if parcel.get("kind") == "return":
         return await _return_request(parcel)
     row = (await fetch(HANDOFF_SQL, parcel["seller_order_id"]))[0]
-    to, pickup = json.loads(row["shipping_address"]), json.loads(row["pickup_address"])
+    seller, buyer = _parties(row)
     return ParcelRequest(
-        reference=parcel["reference"],
-        sender=Party(pickup.get("contact_name") or row["display_name"], pickup["phone"], pickup["street"],
-                     pickup["ward_code"], pickup["province_code"]),
-        receiver=Party(to["recipient_name"], to["phone"], to["street"], to["ward_code"], to["province_code"]),
+        reference=parcel["reference"], sender=seller, receiver=buyer,
         weight_g=row["weight_g"], declared_value=row["total"], cod_amount=row["cod_amount"],
         service=row["shipping_service"],
     )  # fmt: skip
@@ -293,15 +298,22 @@ async def remittance_problems() -> dict[str, Any]:
 
 
 async def seller_orders_with_parcels(status: str | None, limit: int) -> list[str]:
-    """The seller orders whose parcels are in `status` (any, when None), oldest parcel first."""
-    rows = await fetch("SELECT seller_order_id FROM parcel WHERE $1::varchar IS NULL OR status = $1 "
-                       "ORDER BY created_at LIMIT $2", status, limit)  # fmt: skip
-    return [row["seller_order_id"] for row in rows]
+    """The seller orders whose parcels are in `status` (any, when None), oldest parcel first (a return parcel is
+    named by its return's id)."""
+    rows = await fetch(
+        "SELECT coalesce(seller_order_id, return_id) AS owner FROM parcel WHERE $1::varchar IS NULL OR status = $1 "
+        "ORDER BY created_at LIMIT $2",
+        status,
+        limit,
+    )
+    return [row["owner"] for row in rows]
 
 
 async def timeline(seller_order_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Parcel and status timeline (in the order of the carrier's times) of each seller order that has a parcel."""
-    parcels = await fetch("SELECT * FROM parcel WHERE seller_order_id = ANY($1::varchar[])", seller_order_ids)
+    """Parcel and status timeline (in the order of the carrier's times) of each seller order that has a parcel
+    (and of each return, by its id, that has a return parcel)."""
+    parcels = await fetch("SELECT * FROM parcel WHERE seller_order_id = ANY($1::varchar[]) "
+                          "OR return_id = ANY($1::varchar[])", seller_order_ids)  # fmt: skip
     events = await fetch(
         "SELECT * FROM parcel_event WHERE parcel_id = ANY($1::varchar[]) ORDER BY happened_at, id",
         [row["id"] for row in parcels],
@@ -309,7 +321,7 @@ async def timeline(seller_order_ids: list[str]) -> dict[str, dict[str, Any]]:
     events = sorted(events, key=lambda e: (e["happened_at"], PROGRESS.get(e["status"], 0), e["id"]))
     found: dict[str, dict[str, Any]] = {}
     for parcel in parcels:
-        found[parcel["seller_order_id"]] = {
+        found[parcel["seller_order_id"] or parcel["return_id"]] = {
             "parcel": dict(parcel),
             "events": [dict(e) for e in events if e["parcel_id"] == parcel["id"]],
         }

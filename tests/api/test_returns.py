@@ -20,6 +20,7 @@ from market.core.db import fetch
 from market.inventory.service import levels
 from market.returns import jobs
 from market.settings import Settings
+from market.shipping import service as shipping
 from market.shipping.jobs import handoff_once
 from market.shipping.registry import carrier_for
 from tests.api.test_payments import card_order
@@ -464,3 +465,27 @@ async def test_racing_returns_never_return_more_than_was_delivered(
     assert sorted(answer.status_code for answer in many) == [201] + [422] * 5
     assert {a.json()["errors"][0]["code"] for a in many if a.status_code == 422} == {"exceeds_delivered"}
     assert len(await fetch("SELECT id FROM order_return")) == 2 and await _open_returns(cod["sor"]["id"]) == 2
+
+
+async def test_a_parked_return_parcel_is_listed_and_retried_by_operators(
+    client: httpx.AsyncClient, operator: str, cod: dict[str, Any], carrier_sim: CarrierSim, worker: Drain
+) -> None:
+    ret = (await _open(client, cod)).json()
+    await client.post(f"/seller/v1/returns/{ret['id']}/accept", headers=cod["key"])
+    await worker()
+    carrier_sim.faults(mode="down")
+    for _ in range(shipping.MAX_ATTEMPTS):
+        await fetch("UPDATE parcel SET next_attempt_at = now() WHERE status = 'pending'")
+        await handoff_once(cod["carrier"])
+    assert (await _read(client, cod, operator, ret["id"]))["parcel"]["status"] == "parked"
+
+    parked = await client.get("/admin/v1/parcels", params={"status": "parked"}, headers=bearer(operator))
+    assert parked.status_code == 200, parked.text
+    (item,) = parked.json()
+    carrier_sim.faults(mode="ok")
+    retried = await client.post(f"/admin/v1/parcels/{item['id']}/retry", headers=bearer(operator))
+
+    assert retried.status_code == 200, retried.text
+    assert retried.json()["status"] == "pending"
+    await handoff_once(cod["carrier"])
+    assert (await _read(client, cod, operator, ret["id"]))["parcel"]["status"] == "created"
