@@ -11,7 +11,7 @@ from typing import Any
 from market.audit import service as audit
 from market.core import clock
 from market.core.db import fetch, transaction
-from market.core.errors import Conflict
+from market.core.errors import Conflict, ValidationFailed
 from market.core.outbox.service import record
 from market.inventory import service as inventory
 from market.orders import returns as seller_orders
@@ -102,11 +102,20 @@ async def decide(return_id: str, operator_id: str, accept_it: bool, reason: str)
 
 
 async def _refund(row: dict[str, Any], actor: str) -> dict[str, Any]:
-    """Ask once for the return's refund: on the card, or marked for the operators' bank transfer (cash)."""
-    args = (row["order_id"], row["seller_order_id"], row["refund_amount"], f"return {row['id']}", f"return:{row['id']}",
-            actor)  # fmt: skip
-    refund = await payments.request_refund(*args) if row["payment_method"] == "card" else None
-    return refund or await payments.request_bank_transfer_refund(*args)
+    """Ask once for the return's refund: on the card, or marked for the operators' bank transfer (cash on delivery,
+    or a card with less left to refund than the return is worth: operators look before paying, and the carrier's
+    webhook is never refused for it)."""
+    reason, key = f"return {row['id']}", f"return:{row['id']}"
+    args = (row["order_id"], row["seller_order_id"], row["refund_amount"])
+    if row["payment_method"] == "card":
+        try:
+            refund = await payments.request_refund(*args, reason, key, actor)
+        except ValidationFailed:
+            reason = f"return {row['id']}: more than the card payment has left to refund; check before paying"
+        else:
+            if refund is not None:
+                return refund
+    return await payments.request_bank_transfer_refund(*args, reason, key, actor)
 
 
 async def follow_parcel(return_id: str, parcel_status: str, actor: str, note: str | None) -> list[str]:

@@ -177,7 +177,10 @@ async def test_a_cod_return_goes_back_to_the_seller_restocks_and_is_refunded_by_
 
     await _advance(client, carrier_sim, ret["id"], 2)  # picked up at the buyer, in transit
     assert (await _read(client, cod, operator, ret["id"]))["status"] == "accepted"
-    await _advance(client, carrier_sim, ret["id"], 1)  # delivered to the seller
+    carrier_sim.advance(ret["id"])  # delivered to the seller, reported twice
+    (arrived,) = carrier_sim.take()
+    for _ in range(2):
+        assert (await deliver_carrier(client, arrived)).status_code == 200
     await worker()
 
     view = await _read(client, cod, operator, ret["id"])
@@ -206,12 +209,7 @@ async def test_a_card_return_is_refunded_on_the_card(
     client: httpx.AsyncClient, operator: str, shop: dict[str, Any], settings: Settings, carrier_sim: CarrierSim,
     stripe_fake: FakeStripe, worker: Drain,
 ) -> None:  # fmt: skip
-    placed = await card_order(client, shop, [(0, 2), (1, 2)])
-    for event in stripe_fake.succeed(placed["intent_id"]):
-        assert (await deliver_stripe(client, settings, event)).status_code == 200
-    await worker()
-    order = (await client.get(f"/api/v1/orders/{placed['order']['id']}", headers=placed["buyer"]["headers"])).json()
-    card = await _delivered(client, shop, placed["buyer"], order, settings, carrier_sim, worker)
+    card = await _card_delivered(client, shop, settings, carrier_sim, stripe_fake, worker)
     everything = [{"line_id": card["box_line"]["id"], "quantity": 2}, {"line_id": card["kg_line"]["id"], "quantity": 2}]
 
     opened = await _open(client, card, _body(card, lines=everything, reason_code="spoiled"))
@@ -231,12 +229,48 @@ async def test_a_card_return_is_refunded_on_the_card(
     assert view["status"] == "refunded"
     assert view["refund"]["method"] == "card" and view["refund"]["status"] == "succeeded"
     (refund,) = stripe_fake.refunds.values()
-    assert refund["amount"] == 600_000 + kg_total and refund["payment_intent"] == placed["intent_id"]
+    assert refund["amount"] == 600_000 + kg_total and refund["payment_intent"] == card["intent_id"]
     stock = await levels([card["box"], card["kg_line"]["variant_id"]])
     assert stock[card["box"]].on_hand == 8 and stock[card["kg_line"]["variant_id"]].on_hand == 40  # all back
     assert (await client.post(f"/seller/v1/returns/{ret['id']}/accept", headers=card["key"])).status_code == 200
     await worker()
     assert len(stripe_fake.refunds) == 1 and await _events("refund.requested") == 1
+
+
+async def _card_delivered(
+    client: httpx.AsyncClient, shop: dict[str, Any], settings: Settings, carrier_sim: CarrierSim,
+    stripe_fake: FakeStripe, worker: Drain,
+) -> dict[str, Any]:  # fmt: skip
+    placed = await card_order(client, shop, [(0, 2), (1, 2)])
+    for event in stripe_fake.succeed(placed["intent_id"]):
+        assert (await deliver_stripe(client, settings, event)).status_code == 200
+    await worker()
+    order = (await client.get(f"/api/v1/orders/{placed['order']['id']}", headers=placed["buyer"]["headers"])).json()
+    card = await _delivered(client, shop, placed["buyer"], order, settings, carrier_sim, worker)
+    return {**card, "intent_id": placed["intent_id"]}
+
+
+async def test_a_card_with_nothing_left_to_refund_gets_a_manual_refund_and_the_webhook_is_acknowledged(
+    client: httpx.AsyncClient, operator: str, shop: dict[str, Any], settings: Settings, carrier_sim: CarrierSim,
+    stripe_fake: FakeStripe, worker: Drain,
+) -> None:  # fmt: skip
+    card = await _card_delivered(client, shop, settings, carrier_sim, stripe_fake, worker)
+    ret = (await _open(client, card)).json()
+    await client.post(f"/seller/v1/returns/{ret['id']}/accept", headers=card["key"])
+    await worker()
+    await handoff_once(card["carrier"])
+    everything = await client.post(f"/admin/v1/orders/{card['order']['id']}/refunds", headers={
+        **bearer(operator), "Idempotency-Key": "all"}, json={"reason": "goodwill"})  # fmt: skip
+    assert everything.status_code == 201, everything.text
+    await worker()
+
+    await _advance(client, carrier_sim, ret["id"], 3)  # every webhook answered 200 (asserted in _advance)
+    await worker()
+
+    view = await _read(client, card, operator, ret["id"])
+    assert view["status"] == "refunded"
+    assert view["refund"]["method"] == "bank_transfer" and view["refund"]["status"] == "manual"
+    assert len(stripe_fake.refunds) == 1  # only the operator's
 
 
 async def test_a_refusal_disputed_and_accepted_by_an_operator(
