@@ -120,8 +120,17 @@ async def _refund(row: dict[str, Any], actor: str) -> dict[str, Any]:
 
 async def follow_parcel(return_id: str, parcel_status: str, actor: str, note: str | None) -> list[str]:
     """Where the return parcel is (inside the carrier webhook's transaction): delivered to the seller, the goods
-    are back on the shelf and the refund is requested. Other statuses leave the return as it is (its parcel's
-    timeline says where it is). Returns the statuses the return went through."""
+    are back on the shelf and the refund is requested; brought back to the buyer (or cancelled), the return closes
+    with nothing refunded. Other statuses leave the return as it is (its parcel's timeline says where it is).
+    Returns the statuses the return went through."""
+    if parcel_status in ("returned", "cancelled"):
+        why = note or "the return parcel did not reach the seller"
+        closed = await move_return(return_id, Move("closed", actor, why, ("accepted",)), OPERATOR)
+        if closed is None:
+            return []
+        await seller_orders.release_return_hold(closed["seller_order_id"])
+        await record("return.closed", facts(closed, reason=why))
+        return ["closed"]
     if parcel_status != "delivered":
         return []
     row = await move_return(return_id, Move("received", actor, note or "the return parcel reached the seller",

@@ -5,6 +5,7 @@ when and why, in the same transaction as its outbox event (and its stock, money 
     stock restocked) -> refunded (card refund requested, or cash marked for bank transfer)
     requested -> refused (seller) -> disputed (buyer) -> accepted | closed (operator)
     refused -> closed (nobody disputed within the window)
+    accepted -> closed (the return parcel never reached the seller: the carrier brought it back, or cancelled it)
 
 A repeated step answers the return as it is (accepting twice makes one parcel and one refund); a step the return's
 status does not allow is a 409 `illegal_transition`; another buyer's or seller's return is a 404. While a return is
@@ -36,7 +37,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "requested": frozenset({"accepted", "refused"}),
     "refused": frozenset({"disputed", "closed"}),
     "disputed": frozenset({"accepted", "closed"}),
-    "accepted": frozenset({"received"}),
+    "accepted": frozenset({"received", "closed"}),
     "received": frozenset({"refunded"}),
     "refunded": frozenset(),
     "closed": frozenset(),

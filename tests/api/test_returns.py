@@ -523,3 +523,22 @@ async def test_a_parked_return_parcel_is_listed_and_retried_by_operators(
     assert retried.json()["status"] == "pending"
     await handoff_once(cod["carrier"])
     assert (await _read(client, cod, operator, ret["id"]))["parcel"]["status"] == "created"
+
+
+async def test_a_return_parcel_that_never_reaches_the_seller_closes_the_return(
+    client: httpx.AsyncClient, operator: str, cod: dict[str, Any], carrier_sim: CarrierSim, worker: Drain
+) -> None:
+    box = cod["box"]
+    ret = (await _open(client, cod)).json()
+    await client.post(f"/seller/v1/returns/{ret['id']}/accept", headers=cod["key"])
+    await worker()
+    await handoff_once(cod["carrier"])
+    carrier_sim.call("/_sim/path", {"order_code": ret["id"], "ends": "returned"})
+
+    await _advance(client, carrier_sim, ret["id"], 5)  # ... delivery failed, brought back to the buyer
+    await worker()
+
+    view = await _read(client, cod, operator, ret["id"])
+    assert view["status"] == "closed" and view["parcel"]["status"] == "returned"
+    assert view["refund"]["status"] == "not_requested" and (await levels([box]))[box].on_hand == 6
+    assert await _open_returns(cod["sor"]["id"]) == 0  # the seller order may complete
