@@ -156,12 +156,13 @@ class AdminReturnController(Controller):
         self,
         operator: OperatorPrincipal,
         status: ReturnStatus | None = None,
+        seller_id: str | None = None,
         order_id: str | None = None,
         limit: Limit = DEFAULT_LIMIT,
         cursor: str | None = None,
     ) -> Page[ReturnOut]:
-        """Every return, newest first; `status=disputed` lists the disputes to decide."""
-        return await reads.list_returns(service.OPERATOR, limit, cursor, status, order_id)
+        """Every return, newest first, by status, seller or order; `status=disputed` lists the disputes to decide."""
+        return await reads.list_returns(service.Owner(seller_id=seller_id), limit, cursor, status, order_id)
 
     @get("/{return_id:str}", operation_id="admin_returns_get")
     async def get_return(self, return_id: str, operator: OperatorPrincipal) -> ReturnOut:

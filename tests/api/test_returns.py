@@ -425,6 +425,14 @@ async def test_a_return_is_for_delivered_lines_and_quantities_only(
     assert "At most 1" in more.json()["errors"][0]["message"]
     assert first.json()["refund"]["amount"] + last.json()["refund"]["amount"] == 600_000
     assert await _open_returns(cod["sor"]["id"]) == 2
+    page = (await client.get("/admin/v1/returns", params={"limit": 1, "seller_id": cod["shop"]["seller"]["id"]},
+                             headers=bearer(operator))).json()  # fmt: skip
+    assert page["object"] == "list" and page["has_more"] and [r["id"] for r in page["data"]] == [last.json()["id"]]
+    rest = await client.get("/admin/v1/returns", params={"limit": 1, "cursor": page["next_cursor"]},
+                            headers=bearer(operator))  # fmt: skip
+    assert [r["id"] for r in rest.json()["data"]] == [first.json()["id"]] and not rest.json()["has_more"]
+    bad = await client.get("/admin/v1/returns", params={"cursor": "nope"}, headers=bearer(operator))
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_cursor"
 
 
 async def test_only_a_delivered_seller_order_takes_a_return(
@@ -480,6 +488,9 @@ async def test_another_buyers_or_sellers_return_is_not_found(
 
     assert [answer.status_code for answer in answers] == [404] * len(answers)
     assert (await client.get("/seller/v1/returns", headers=other_key)).json()["data"] == []
+    by_seller = await client.get("/admin/v1/returns", params={"seller_id": other_shop["seller"]["id"]},
+                                 headers=bearer(operator))  # fmt: skip
+    assert by_seller.json()["data"] == []
     assert (await _read(client, cod, operator, ret["id"]))["status"] == "requested"
     nobody = await client.get(f"/api/v1/returns/{ret['id']}")
     assert nobody.status_code == 401
