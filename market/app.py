@@ -36,6 +36,7 @@ from market.orders.api import (
 )
 from market.payments.api import AdminPaymentController, StripeWebhookController
 from market.payments.registry import close_clients as payment_clients
+from market.returns.api import AdminReturnController, BuyerReturnController, SellerReturnController
 from market.sellers.api import (
     AdminSellerController,
     PublicSellerController,
@@ -92,6 +93,7 @@ def _buyer_router(settings: Settings) -> Router:
             CheckoutController,
             BuyerOrderController,
             BuyerTrackingController,
+            BuyerReturnController,
         ],
         middleware=[csrf_middleware(settings.secret_key), session_config(settings.session_ttl_s).middleware],
     )
@@ -141,6 +143,8 @@ def create_app(
         SellerParcelController,
         AdminShippingController,
         CarrierWebhookController,
+        SellerReturnController,
+        AdminReturnController,
         SearchController,
         _buyer_router(settings),
     ]

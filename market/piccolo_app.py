@@ -15,6 +15,7 @@ from market.inventory.tables import Harvest, StockLevel
 from market.operators.tables import Operator
 from market.orders.tables import Order, OrderLine, SellerOrder, SellerOrderTransition
 from market.payments.tables import Payment, Refund, StripeEvent
+from market.returns.tables import Return, ReturnLine, ReturnTransition
 from market.sellers.tables import ApiKey, Seller, SellerInvitation, SellerMember, SellerStatusChange
 from market.shipping.tables import CodRemittanceLine, Parcel, ParcelEvent
 from search.tables import SearchPending
@@ -52,6 +53,9 @@ APP_CONFIG = AppConfig(
         Parcel,
         ParcelEvent,
         CodRemittanceLine,
+        Return,
+        ReturnLine,
+        ReturnTransition,
     ],
     migration_dependencies=[],
     commands=[],

@@ -25,6 +25,7 @@ from market.core.resources import Resources, current
 from market.orders.jobs import purge_idempotency_keys, release_expired_reservations
 from market.payments.jobs import reconcile as reconcile_stripe
 from market.payments.registry import close_clients as payment_clients
+from market.returns.jobs import close_undisputed as close_undisputed_returns
 from market.settings import Settings
 from market.shipping.jobs import handoff_loop
 from market.shipping.registry import close_clients as carrier_clients
@@ -37,6 +38,7 @@ log = structlog.get_logger(__name__)
 HANDLER_MODULES: tuple[str, ...] = (
     "market.catalog.jobs",
     "market.payments.jobs",
+    "market.returns.jobs",
     "market.shipping.jobs",
     "search.handlers",
 )
@@ -133,6 +135,7 @@ def build_worker(
             CronJob(release_expired_reservations, cron="* * * * *"),
             CronJob(purge_idempotency_keys, cron="17 * * * *"),
             CronJob(reconcile_stripe, cron="*/10 * * * *"),
+            CronJob(close_undisputed_returns, cron="23 * * * *"),
         ],
         concurrency=settings.worker_concurrency,
         startup=startup,

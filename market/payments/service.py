@@ -136,6 +136,23 @@ async def request_refund(
     return dict(rows[0])
 
 
+async def request_bank_transfer_refund(
+    order_id: str, seller_order_id: str, amount: int, reason: str, request_key: str, requested_by: str
+) -> dict[str, Any]:
+    """Cash collected on delivery goes back by the operators' bank transfer: a refund with status `manual` and no
+    card payment (`payment_id` empty), once per `request_key` (inside the caller's transaction)."""
+    rows = await fetch(
+        "INSERT INTO refund (id, payment_id, order_id, seller_order_id, request_key, amount, reason, status, "
+        "requested_by, created_at, updated_at) VALUES ($1, '', $2, $3, $4, $5, $6, 'manual', $7, now(), now()) "
+        "ON CONFLICT (request_key) DO NOTHING RETURNING *",
+        new_id("ref"), order_id, seller_order_id, request_key, amount, reason, requested_by,
+    )  # fmt: skip
+    if not rows:
+        return dict((await fetch("SELECT * FROM refund WHERE request_key = $1", request_key))[0])
+    await record("refund.bank_transfer_due", {"refund_id": rows[0]["id"], "order_id": order_id, "amount": amount})
+    return dict(rows[0])
+
+
 async def operator_refund(
     order_id: str, seller_order_id: str | None, amount: int | None, reason: str, key: str, operator_id: str
 ) -> dict[str, Any]:

@@ -111,7 +111,8 @@ class AdminShippingController(Controller):
     async def retry(self, parcel_id: str, operator: OperatorPrincipal) -> ParcelOut:
         """Send a parked parcel back to the handoff queue."""
         parcel = await service.retry(parcel_id)
-        return parcel_out((await service.timeline([parcel["seller_order_id"]]))[parcel["seller_order_id"]])
+        owner = parcel["seller_order_id"] or parcel["return_id"]
+        return parcel_out((await service.timeline([owner]))[owner])
 
     @post("/cod-remittances", operation_id="admin_cod_remittances_import", status_code=200)
     async def import_remittance(

@@ -16,7 +16,7 @@ class TrackingEventOut(msgspec.Struct):
 
 class ParcelOut(msgspec.Struct):
     id: str
-    seller_order_id: str
+    seller_order_id: str | None  # None for a return parcel (see `market.returns`)
     carrier: str
     status: str
     tracking_code: str | None

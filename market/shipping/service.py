@@ -22,6 +22,8 @@ from market.core.errors import Conflict, NotFound
 from market.core.ids import new_id
 from market.core.outbox.service import record
 from market.orders import service as orders
+from market.returns import decisions as returns
+from market.returns import service as return_service
 from market.shipping.carrier import (
     Carrier,
     CarrierUnavailable,
@@ -49,6 +51,23 @@ async def open_parcel(seller_order_id: str, carrier: str) -> None:
     )  # fmt: skip
 
 
+async def open_return_parcel(return_id: str, carrier: str) -> None:
+    """An accepted return waits for its parcel from the buyer back to the seller (inside the caller's transaction;
+    once per return). Its reference at the carrier is the return's id; nothing is collected on it."""
+    await fetch(
+        "INSERT INTO parcel (id, seller_order_id, kind, return_id, carrier, reference, status, cod_amount, attempts, "
+        "next_attempt_at, created_at, updated_at) VALUES ($1, NULL, 'return', $2, $3, $2, 'pending', 0, 0, now(), "
+        "now(), now()) ON CONFLICT (return_id) DO NOTHING",
+        new_id("pcl"), return_id, carrier,
+    )  # fmt: skip
+
+
+async def return_parcels(return_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The return parcels of these returns, by return id."""
+    rows = await fetch("SELECT * FROM parcel WHERE return_id = ANY($1::varchar[])", return_ids)
+    return {row["return_id"]: dict(row) for row in rows}
+
+
 async def claim_due(limit: int) -> list[dict[str, Any]]:
     """Parcels due for an attempt, leased to this worker for a minute (another worker skips them)."""
     rows = await fetch(
@@ -67,14 +86,37 @@ FROM seller_order so JOIN orders o ON o.id = so.order_id JOIN seller s ON s.id =
 """
 
 
-async def _request(parcel: dict[str, Any]) -> ParcelRequest:
-    row = (await fetch(HANDOFF_SQL, parcel["seller_order_id"]))[0]
+def _parties(row: dict[str, Any]) -> tuple[Party, Party]:
+    """The seller's pickup address and the buyer's shipping address of a seller order, as parties."""
     to, pickup = json.loads(row["shipping_address"]), json.loads(row["pickup_address"])
+    seller = Party(pickup.get("contact_name") or row["display_name"], pickup["phone"], pickup["street"],
+                   pickup["ward_code"], pickup["province_code"])  # fmt: skip
+    return seller, Party(to["recipient_name"], to["phone"], to["street"], to["ward_code"], to["province_code"])
+
+
+async def _return_request(parcel: dict[str, Any]) -> ParcelRequest:
+    """A return parcel goes the other way: from the buyer's shipping address to the seller's pickup address."""
+    contents = await return_service.parcel_contents(parcel["return_id"])
+    row = (await fetch(HANDOFF_SQL, contents.seller_order_id))[0]
+    seller, buyer = _parties(row)
     return ParcelRequest(
         reference=parcel["reference"],
-        sender=Party(pickup.get("contact_name") or row["display_name"], pickup["phone"], pickup["street"],
-                     pickup["ward_code"], pickup["province_code"]),
-        receiver=Party(to["recipient_name"], to["phone"], to["street"], to["ward_code"], to["province_code"]),
+        sender=buyer,
+        receiver=seller,
+        weight_g=contents.weight_g,
+        declared_value=contents.declared_value,
+        cod_amount=0,
+        service=row["shipping_service"],
+    )
+
+
+async def _request(parcel: dict[str, Any]) -> ParcelRequest:
+    if parcel.get("kind") == "return":
+        return await _return_request(parcel)
+    row = (await fetch(HANDOFF_SQL, parcel["seller_order_id"]))[0]
+    seller, buyer = _parties(row)
+    return ParcelRequest(
+        reference=parcel["reference"], sender=seller, receiver=buyer,
         weight_g=row["weight_g"], declared_value=row["total"], cod_amount=row["cod_amount"],
         service=row["shipping_service"],
     )  # fmt: skip
@@ -197,6 +239,9 @@ async def apply_status(report: StatusReport, carrier: str) -> str:
             "updated_at = now() WHERE id = $1",
             parcel["id"], report.status, report.happened_at, report.tracking_code,
         )  # fmt: skip
+        if parcel["kind"] == "return":
+            await returns.follow_parcel(parcel["return_id"], report.status, f"carrier:{carrier}", report.status_name)
+            return "applied"
         await orders.follow_carrier(parcel["seller_order_id"], report.status, f"carrier:{carrier}", report.status_name,
                                     report.money_collect, report.tracking_code)  # fmt: skip
     return "applied"
@@ -253,15 +298,22 @@ async def remittance_problems() -> dict[str, Any]:
 
 
 async def seller_orders_with_parcels(status: str | None, limit: int) -> list[str]:
-    """The seller orders whose parcels are in `status` (any, when None), oldest parcel first."""
-    rows = await fetch("SELECT seller_order_id FROM parcel WHERE $1::varchar IS NULL OR status = $1 "
-                       "ORDER BY created_at LIMIT $2", status, limit)  # fmt: skip
-    return [row["seller_order_id"] for row in rows]
+    """The seller orders whose parcels are in `status` (any, when None), oldest parcel first (a return parcel is
+    named by its return's id)."""
+    rows = await fetch(
+        "SELECT coalesce(seller_order_id, return_id) AS owner FROM parcel WHERE $1::varchar IS NULL OR status = $1 "
+        "ORDER BY created_at LIMIT $2",
+        status,
+        limit,
+    )
+    return [row["owner"] for row in rows]
 
 
 async def timeline(seller_order_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Parcel and status timeline (in the order of the carrier's times) of each seller order that has a parcel."""
-    parcels = await fetch("SELECT * FROM parcel WHERE seller_order_id = ANY($1::varchar[])", seller_order_ids)
+    """Parcel and status timeline (in the order of the carrier's times) of each seller order that has a parcel
+    (and of each return, by its id, that has a return parcel)."""
+    parcels = await fetch("SELECT * FROM parcel WHERE seller_order_id = ANY($1::varchar[]) "
+                          "OR return_id = ANY($1::varchar[])", seller_order_ids)  # fmt: skip
     events = await fetch(
         "SELECT * FROM parcel_event WHERE parcel_id = ANY($1::varchar[]) ORDER BY happened_at, id",
         [row["id"] for row in parcels],
@@ -269,7 +321,7 @@ async def timeline(seller_order_ids: list[str]) -> dict[str, dict[str, Any]]:
     events = sorted(events, key=lambda e: (e["happened_at"], PROGRESS.get(e["status"], 0), e["id"]))
     found: dict[str, dict[str, Any]] = {}
     for parcel in parcels:
-        found[parcel["seller_order_id"]] = {
+        found[parcel["seller_order_id"] or parcel["return_id"]] = {
             "parcel": dict(parcel),
             "events": [dict(e) for e in events if e["parcel_id"] == parcel["id"]],
         }

@@ -14,10 +14,15 @@ class Parcel(Table, tablename="parcel"):
     a crash, the worker looks the parcel up by it, so there is never a second parcel. `status`: pending (not at the
     carrier yet), created, picked_up, in_transit, delivered, delivery_failed, returning, returned, cancelled, or
     parked (too many failed attempts: operators retry it).
+
+    `kind` is `delivery` (to the buyer) or `return` (a return after delivery, from the buyer back to the seller:
+    `return_id` is set, `reference` is the return's id and `seller_order_id` is null).
     """
 
     id = Varchar(length=32, primary_key=True)
-    seller_order_id = Varchar(length=32, unique=True)
+    seller_order_id = Varchar(length=32, unique=True, null=True, default=None)
+    kind = Varchar(length=8, default="delivery")
+    return_id = Varchar(length=32, unique=True, null=True, default=None)
     carrier = Varchar(length=16)
     reference = Varchar(length=64, unique=True)
     tracking_code = Varchar(length=32, null=True, default=None, unique=True)
