@@ -16,7 +16,7 @@ from market.operators.tables import Operator
 from market.orders.tables import Order, OrderLine, SellerOrder, SellerOrderTransition
 from market.payments.tables import Payment, Refund, StripeEvent
 from market.sellers.tables import ApiKey, Seller, SellerInvitation, SellerMember, SellerStatusChange
-from market.shipping.tables import CodRemittanceLine, Parcel, ParcelEvent
+from market.shipping.tables import CarrierReport, CodProblem, CodRemittanceLine, Parcel, ParcelEvent
 from search.tables import SearchPending
 
 APP_CONFIG = AppConfig(
@@ -51,6 +51,8 @@ APP_CONFIG = AppConfig(
         Parcel,
         ParcelEvent,
         CodRemittanceLine,
+        CodProblem,
+        CarrierReport,
     ],
     migration_dependencies=[],
     commands=[],

@@ -27,7 +27,7 @@ from market.orders.jobs import purge_idempotency_keys, release_expired_reservati
 from market.payments.jobs import reconcile as reconcile_stripe
 from market.payments.registry import close_clients as payment_clients
 from market.settings import Settings
-from market.shipping.jobs import handoff_loop
+from market.shipping.jobs import handoff_loop, raise_unremitted_cod
 from market.shipping.registry import close_clients as carrier_clients
 from search import indexer
 from search.index import index_uid
@@ -132,6 +132,7 @@ def build_worker(
             CronJob(release_expired_reservations, cron="* * * * *"),
             CronJob(purge_idempotency_keys, cron="17 * * * *"),
             CronJob(reconcile_stripe, cron="*/10 * * * *"),
+            CronJob(raise_unremitted_cod, cron="23 * * * *"),
         ],
         concurrency=settings.worker_concurrency,
         startup=startup,
