@@ -71,8 +71,9 @@ async def raise_problem(problem: Problem) -> dict[str, Any] | None:
 
 
 async def collected_differs(parcel: dict[str, Any], collected: int) -> None:
-    """The delivery report says the carrier collected another amount than the parcel's (caller's transaction)."""
-    if parcel["cod_amount"] > 0 and collected != parcel["cod_amount"]:
+    """The delivery report says the carrier collected another amount than the parcel's (caller's transaction; a
+    card parcel has nothing to collect, so any cash collected for it differs too)."""
+    if collected != parcel["cod_amount"]:
         await raise_problem(Problem(
             "collected_mismatch", f"collected_mismatch:{parcel['id']}",
             f"The carrier reports {collected:,} đ collected; {parcel['cod_amount']:,} đ were due.",
@@ -82,10 +83,25 @@ async def collected_differs(parcel: dict[str, Any], collected: int) -> None:
 
 
 LOCK_PARCELS_SQL = """
-SELECT p.id, p.seller_order_id, p.tracking_code, p.status, p.cod_amount, p.cod_collected,
-       (SELECT r.batch FROM cod_remittance_line r WHERE r.parcel_id = p.id AND r.outcome = 'matched' LIMIT 1) AS paid_in
-FROM parcel p WHERE p.tracking_code = ANY($1::varchar[]) ORDER BY p.id FOR UPDATE OF p
+SELECT id, seller_order_id, tracking_code, status, cod_amount, cod_collected FROM parcel
+WHERE tracking_code = ANY($1::varchar[]) ORDER BY id FOR UPDATE
 """
+PAID_SQL = """
+SELECT DISTINCT ON (parcel_id) parcel_id, batch FROM cod_remittance_line
+WHERE parcel_id = ANY($1::varchar[]) AND outcome = 'matched' ORDER BY parcel_id, id
+"""
+
+
+async def _locked_parcels(tracking_codes: list[str]) -> dict[str, dict[str, Any]]:
+    """The batch's parcels by tracking code, locked in id order (two imports never deadlock, and the second waits
+    for the first), each with the batch that already paid it. The payments are read after the lock, by a second
+    statement, so they include what the import we waited for committed."""
+    parcels = {row["tracking_code"]: dict(row) for row in await fetch(LOCK_PARCELS_SQL, sorted(set(tracking_codes)))}
+    paid = await fetch(PAID_SQL, [parcel["id"] for parcel in parcels.values()])
+    paid_in = {row["parcel_id"]: row["batch"] for row in paid}
+    for parcel in parcels.values():
+        parcel["paid_in"] = paid_in.get(parcel["id"])
+    return parcels
 
 
 def _of(parcel: dict[str, Any] | None, key: str) -> Any:
@@ -117,8 +133,7 @@ async def import_remittance(remittance: Remittance, actor: str) -> ImportSummary
     summary = ImportSummary(remittance.batch)
     seen: Counter[str] = Counter()
     async with transaction():
-        locked = await fetch(LOCK_PARCELS_SQL, sorted({line.tracking_code for line in remittance.lines}))
-        parcels = {row["tracking_code"]: dict(row) for row in locked}  # locked in id order: no deadlock
+        parcels = await _locked_parcels([line.tracking_code for line in remittance.lines])
         for line in remittance.lines:
             key = f"{remittance.batch}:{line.tracking_code}:{seen[line.tracking_code]}"
             seen[line.tracking_code] += 1

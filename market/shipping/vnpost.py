@@ -63,6 +63,20 @@ def parse_datetime(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=VIETNAM)
 
 
+def _text(data: dict[str, Any], key: str, limit: int, *, required: bool = False) -> str | None:
+    """A text field of a report, as the parcel columns hold it (ValueError when it does not fit them)."""
+    value = data[key] if required else data.get(key)
+    if value is None or value == "":
+        if required:
+            raise ValueError(f"{key} is empty")
+        return None
+    if not isinstance(value, str | int):
+        raise ValueError(f"{key} {value!r} is not text")
+    if len(str(value)) > limit:
+        raise ValueError(f"{key} is longer than {limit} characters")
+    return str(value)
+
+
 def _money(data: dict[str, Any], key: str) -> int:
     value = data.get(key) or 0
     if isinstance(value, bool) or not isinstance(value, int | str) or not 0 <= int(value) < 10**15:
@@ -168,15 +182,18 @@ class VnPost:
             if not isinstance(data, dict):
                 raise TypeError("the body is not a JSON object")
             code = str(data["status_code"])
+            if len(transaction_id) > 100:
+                raise ValueError("X-Transaction-Id is longer than 100 characters")
             if code not in STATUS_CODES:
                 raise UnmappableReport("unknown_status", f"status_code {code!r} ({data.get('status_name')}) is not "
                                        f"one we know: {', '.join(sorted(STATUS_CODES))}")  # fmt: skip
             return StatusReport(
-                transaction_id=transaction_id, tracking_code=str(data["tracking_code"]),
-                reference=str(data["order_code"]), status=STATUS_CODES[code], status_code=code,
-                status_name=str(data.get("status_name") or "")[:120], happened_at=parse_datetime(str(data["datetime"])),
-                note=data.get("note"), location=data.get("location"), money_collect=_money(data, "money_collect"),
-                total_fee=_money(data, "total_fee"),
+                transaction_id=transaction_id, tracking_code=str(_text(data, "tracking_code", 32, required=True)),
+                reference=str(_text(data, "order_code", 64, required=True)), status=STATUS_CODES[code],
+                status_code=code[:16], status_name=(_text(data, "status_name", 10_000) or "")[:120],
+                happened_at=parse_datetime(str(data["datetime"])), note=_text(data, "note", 2000),
+                location=(_text(data, "location", 10_000) or "")[:200] or None,
+                money_collect=_money(data, "money_collect"), total_fee=_money(data, "total_fee"),
             )  # fmt: skip
         except KeyError as exc:
             raise UnmappableReport("unparseable", f"the field {exc} is missing") from exc

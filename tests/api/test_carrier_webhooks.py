@@ -99,21 +99,25 @@ async def test_malformed_bodies_and_unknown_parcels_are_kept_not_refused(
     body = await first_report(packed, carrier_sim, settings)
     stranger = {**body, "tracking_code": "EJ000000001VN", "order_code": "sor_not_ours"}
     ambiguous = {**body, "datetime": "12/02/2026 08:15"}  # neither the carrier's format nor ISO 8601
+    oversized = {**body, "tracking_code": "EJ" + "9" * 40, "note": ["not", "text"]}  # would not fit our columns
 
     answers = [
         await deliver(client, signed(b'{"tracking_code": "EJ1', "tx-cut")),  # cut off: not JSON
         await deliver(client, signed(stranger, "tx-stranger")),
         await deliver(client, signed(ambiguous, "tx-ambiguous")),
+        await deliver(client, signed(oversized, "tx-oversized")),
     ]
 
-    assert [a.status_code for a in answers] == [200, 200, 200], [a.text for a in answers]
+    assert [a.status_code for a in answers] == [200, 200, 200, 200], [a.text for a in answers]
     assert all(a.json()["code"] == "success" for a in answers)
     kept = {item["transaction_id"]: item["reason"] for item in await reports(client, operator)}
-    assert kept == {"tx-cut": "unparseable", "tx-stranger": "unknown_parcel", "tx-ambiguous": "unparseable"}
-    page = await client.get("/admin/v1/carrier-reports", params={"limit": 2}, headers=bearer(operator))
+    assert kept == {"tx-cut": "unparseable", "tx-stranger": "unknown_parcel", "tx-ambiguous": "unparseable",
+                    "tx-oversized": "unparseable"}  # fmt: skip
+    page = await client.get("/admin/v1/carrier-reports", params={"limit": 3}, headers=bearer(operator))
     rest = await client.get("/admin/v1/carrier-reports", params={"cursor": page.json()["next_cursor"]},
                             headers=bearer(operator))  # fmt: skip
-    assert page.json()["has_more"] and len(page.json()["data"]) == 2 and len(rest.json()["data"]) == 1
+    assert page.json()["has_more"] and len(page.json()["data"]) == 3 and len(rest.json()["data"]) == 1
+    assert not rest.json()["has_more"] and rest.json()["next_cursor"] is None
     still = await client.post(f"/admin/v1/carrier-reports/{page.json()['data'][0]['id']}/reapply",
                               headers=bearer(operator))  # fmt: skip
     assert still.status_code == 409 and still.json()["code"] == "report_unmappable"

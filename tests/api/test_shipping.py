@@ -181,7 +181,7 @@ async def test_unsigned_or_forged_webhooks_are_refused(
 
 
 async def test_a_failed_delivery_comes_back_to_the_shelf(
-    client: httpx.AsyncClient, packed: dict[str, Any], carrier_sim: CarrierSim, settings: Settings
+    client: httpx.AsyncClient, operator: str, packed: dict[str, Any], carrier_sim: CarrierSim, settings: Settings
 ) -> None:
     await handed_over(settings)
     carrier_sim.call("/_sim/path", {"order_code": packed["sor"]["id"], "ends": "returned"})
@@ -195,6 +195,16 @@ async def test_a_failed_delivery_comes_back_to_the_shelf(
     stock = await levels([packed["kg"], packed["box"]])
     assert (stock[packed["kg"]].on_hand, stock[packed["kg"]].reserved) == (40, 0)  # back on the shelf
     assert (await fetch("SELECT cod_collected FROM seller_order"))[0]["cod_collected"] is None  # nothing owed
+    parcel = (await client.get(f"/seller/v1/orders/{packed['sor']['id']}/parcel", headers=packed["key"])).json()
+    assert parcel["cod"]["paid_at_door"] is False
+    assert (parcel["reconciliation"]["collected"], parcel["reconciliation"]["status"]) == (None, "awaiting_collection")
+    tracking = (await fetch("SELECT tracking_code FROM parcel"))[0]["tracking_code"]
+    remitted = await client.post(  # a batch that pays for a parcel that came back is a problem, not cash
+        "/admin/v1/cod-remittances", params={"batch": "COD-00009"}, headers=bearer(operator),
+        content=f"tracking_code,amount,fee\n{tracking},{packed['sor']['cod_amount']},0\n",
+    )  # fmt: skip
+    assert [p["kind"] for p in remitted.json()["problems"]] == ["not_delivered"]
+    assert (await fetch("SELECT cod_remitted FROM seller_order"))[0]["cod_remitted"] is None
 
 
 async def test_cod_remittance_is_matched_per_tracking_code_and_a_batch_imported_twice_changes_nothing(
