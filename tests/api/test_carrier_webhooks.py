@@ -157,3 +157,23 @@ async def test_a_parcel_the_carrier_reports_on_forgets_its_old_handoff_error(
     parcel = (await client.get(f"/seller/v1/orders/{sor}/parcel", headers=packed["key"])).json()
     assert parcel["status"] == "delivered"
     assert parcel["last_error"] is None
+
+
+async def test_a_kept_report_the_carrier_sends_again_after_the_fix_closes_by_itself(
+    client: httpx.AsyncClient,
+    operator: str,
+    packed: dict[str, Any],
+    carrier_sim: CarrierSim,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    body = await first_report(packed, carrier_sim, settings)
+    body["status_code"] = "450"
+    await deliver(client, signed(body, "tx-again"))
+    monkeypatch.setitem(vnpost.STATUS_CODES, "450", "in_transit")
+
+    assert (await deliver(client, signed(body, "tx-again"))).status_code == 200
+
+    (kept,) = await reports(client, operator)
+    assert (kept["status"], kept["outcome"], kept["applied_by"]) == ("applied", "applied", "carrier:vnpost")
+    assert kept["deliveries"] == 1 and await seller_order_status(packed) == "in_transit"

@@ -3,6 +3,7 @@ with the carrier's fees, read by the seller, the operator and the buyer; problem
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -202,6 +203,28 @@ async def test_a_delivered_parcel_still_unpaid_after_the_due_days_is_raised_once
 
     (settled,) = await problems(client, operator, kind="unremitted")
     assert settled["status"] == "resolved" and settled["resolved_by"] == "system" and batch in settled["resolution"]
+
+
+async def test_market_cod_import_settles_the_carriers_batch_and_says_what_it_did(
+    client: httpx.AsyncClient, packed: dict[str, Any], carrier_sim: CarrierSim, settings: Settings, tmp_path: Path
+) -> None:
+    await delivered_cod_parcel(client, packed, carrier_sim, settings)
+    batch, csv = carrier_sim.remittance()
+    path = tmp_path / f"{batch}.csv"
+    path.write_text(csv, encoding="utf-8")
+    amount = packed["sor"]["cod_amount"]
+
+    command = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "from market.cli import main; main()", "cod", "import", str(path),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(command.communicate(), 60)
+
+    assert command.returncode == 0, err.decode()
+    assert out.decode().startswith(f"batch {batch}: 1 new lines, 1 matched, 0 problems, 0 already imported")
+    assert (await fetch("SELECT cod_remitted FROM seller_order"))[0]["cod_remitted"] == amount
+    (audit,) = await fetch("SELECT actor FROM audit_event WHERE action = 'cod_remittance.imported'")
+    assert audit["actor"] == "system:cli"
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
