@@ -108,7 +108,7 @@ def cod_import(path: str, batch: str | None) -> None:
                f"{len(summary.problems)} problems, {summary.repeated} already imported; "
                f"{summary.amount:,} đ remitted, {summary.fees:,} đ fees")  # fmt: skip
     for problem in summary.problems:
-        click.echo(f"  {problem['kind']}: {problem['tracking_code']} {problem['amount']:,} đ: {problem['detail']}")
+        click.echo(f"  {problem.kind}: {problem.tracking_code} {problem.amount or 0:,} đ: {problem.detail}")
 
 
 @main.command()

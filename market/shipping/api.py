@@ -12,7 +12,15 @@ from litestar.params import Parameter
 from market.accounts.sessions import Buyer, provide_buyer
 from market.core.deps import ResourcesDep
 from market.core.errors import NotAuthenticated, NotFound
-from market.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor, page_of
+from market.core.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    InvalidCursor,
+    Page,
+    decode_cursor,
+    encode_cursor,
+    page_of,
+)
 from market.operators.auth import OperatorPrincipal, provide_operator
 from market.orders import reads
 from market.orders.api import OrderToken
@@ -22,6 +30,7 @@ from market.shipping import cod, reports, service
 from market.shipping.carrier import WebhookRefused
 from market.shipping.registry import carrier_for
 from market.shipping.schemas import (
+    BatchOut,
     CarrierAck,
     CarrierReportOut,
     CodProblemOut,
@@ -33,7 +42,7 @@ from market.shipping.schemas import (
     ReportStatus,
     ResolveIn,
 )
-from market.shipping.views import parcels_out, problem_out, remittance_out, report_out
+from market.shipping.views import batch_out, parcels_out, problem_out, remittance_out, report_out
 from market.shipping.vnpost import VnPost
 
 Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
@@ -139,6 +148,18 @@ class AdminShippingController(Controller):
         """Import a COD remittance batch (the carrier's CSV as the body; `batch` names it); audited."""
         remittance = _carrier(resources.settings).parse_remittance(batch, await request.body())
         return remittance_out(await cod.import_remittance(remittance, _actor(operator)))
+
+    @get("/cod-remittances", operation_id="admin_cod_remittances_list")
+    async def batches(
+        self, operator: OperatorPrincipal, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None
+    ) -> Page[BatchOut]:
+        """Imported remittance batches, newest first, with their cash, fees and net (what the transfer must be)."""
+        after = decode_cursor(cursor, 1)[0] if cursor else None
+        if after is not None and not isinstance(after, int):
+            raise InvalidCursor("The cursor is not one this API issued.")
+        found = await cod.list_batches(after, limit)
+        page = page_of(found, limit, lambda last: encode_cursor(last.first_line))
+        return Page([batch_out(batch) for batch in page.data], page.has_more, page.next_cursor)
 
     @get("/cod-problems", operation_id="admin_cod_problems_list")
     async def problems(

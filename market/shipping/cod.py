@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from market.audit import service as audit
@@ -44,6 +44,32 @@ class Problem:
     collected: int | None = None
 
 
+@dataclass(frozen=True)
+class ProblemRecord:
+    """A stored COD problem (a `cod_problem` row)."""
+
+    id: str
+    kind: str
+    status: str
+    dedupe_key: str
+    parcel_id: str | None
+    seller_order_id: str | None
+    tracking_code: str | None
+    batch: str | None
+    amount: int | None
+    expected: int | None
+    collected: int | None
+    detail: str
+    created_at: datetime
+    resolved_at: datetime | None
+    resolved_by: str | None
+    resolution: str | None
+
+    @classmethod
+    def of(cls, row: Any) -> ProblemRecord:
+        return cls(**dict(row))
+
+
 @dataclass
 class ImportSummary:
     """What one import of a batch did: lines new to us, matched, already imported; cash and fees of the new ones."""
@@ -54,10 +80,10 @@ class ImportSummary:
     repeated: int = 0
     amount: int = 0
     fees: int = 0
-    problems: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[ProblemRecord] = field(default_factory=list)
 
 
-async def raise_problem(problem: Problem) -> dict[str, Any] | None:
+async def raise_problem(problem: Problem) -> ProblemRecord | None:
     """Store a problem (in the caller's transaction, if any); None when it was raised before."""
     rows = await fetch(
         "INSERT INTO cod_problem (id, kind, status, dedupe_key, parcel_id, seller_order_id, tracking_code, batch, "
@@ -67,7 +93,7 @@ async def raise_problem(problem: Problem) -> dict[str, Any] | None:
         problem.tracking_code, problem.batch, problem.amount, problem.expected, problem.collected, problem.detail,
         clock.now(),
     )  # fmt: skip
-    return dict(rows[0]) if rows else None
+    return ProblemRecord.of(rows[0]) if rows else None
 
 
 async def collected_differs(parcel: dict[str, Any], collected: int) -> None:
@@ -172,6 +198,33 @@ async def import_remittance(remittance: Remittance, actor: str) -> ImportSummary
     return summary
 
 
+@dataclass(frozen=True)
+class BatchTotals:
+    """A remittance batch as imported: its lines, how many matched, the cash, and the fees kept back (the net is
+    what the carrier's bank transfer for it must be)."""
+
+    batch: str
+    first_line: int
+    imported_at: datetime
+    lines: int
+    matched: int
+    amount: int
+    fees: int
+
+
+async def list_batches(after: int | None, limit: int) -> list[BatchTotals]:
+    """Imported batches, newest first (`limit + 1` of them for the page; the cursor is the batch's first line)."""
+    rows = await fetch(
+        "SELECT batch, min(id) AS first_line, min(imported_at) AS imported_at, count(*) AS lines, "
+        "count(*) FILTER (WHERE outcome = 'matched') AS matched, sum(amount) AS amount, sum(fee) AS fees "
+        "FROM cod_remittance_line GROUP BY batch HAVING $1::bigint IS NULL OR min(id) < $1 ORDER BY min(id) DESC "
+        "LIMIT $2",
+        after, limit + 1,
+    )  # fmt: skip
+    return [BatchTotals(row["batch"], row["first_line"], row["imported_at"], row["lines"], row["matched"],
+                        int(row["amount"]), int(row["fees"])) for row in rows]  # fmt: skip
+
+
 async def _settle_unremitted(parcel_id: str, batch: str) -> None:
     await fetch(
         "UPDATE cod_problem SET status = 'resolved', resolved_at = $3, resolved_by = 'system', resolution = $2 "
@@ -207,17 +260,17 @@ async def raise_unremitted(today: date, due_days: int) -> int:
 
 async def list_problems(
     kind: str | None, status: str | None, parcel_id: str | None, after: str | None, limit: int
-) -> list[dict[str, Any]]:
+) -> list[ProblemRecord]:
     """Problems, oldest first (their ids sort by creation), `limit + 1` of them for the page."""
     rows = await fetch(
         "SELECT * FROM cod_problem WHERE ($1::varchar IS NULL OR kind = $1) AND ($2::varchar IS NULL OR status = $2) "
         "AND ($3::varchar IS NULL OR parcel_id = $3) AND ($4::varchar IS NULL OR id > $4) ORDER BY id LIMIT $5",
         kind, status, parcel_id, after, limit + 1,
     )  # fmt: skip
-    return [dict(row) for row in rows]
+    return [ProblemRecord.of(row) for row in rows]
 
 
-async def resolve(problem_id: str, note: str, actor: str) -> dict[str, Any]:
+async def resolve(problem_id: str, note: str, actor: str) -> ProblemRecord:
     """An operator closes a problem with a note (once: a resolved one is a 409 `already_resolved`), audited."""
     note = note.strip()
     if not note:
@@ -235,7 +288,7 @@ async def resolve(problem_id: str, note: str, actor: str) -> dict[str, Any]:
             raise Conflict("This problem is already resolved.", code="already_resolved")
         await audit.record(actor, "cod_problem.resolved", "cod_problem", problem_id, reason=note,
                            details={"kind": rows[0]["kind"], "parcel_id": rows[0]["parcel_id"]})  # fmt: skip
-    return dict(rows[0])
+    return ProblemRecord.of(rows[0])
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ now applies closes it too.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -24,6 +26,30 @@ from market.shipping.carrier import Carrier, UnmappableReport
 
 log = structlog.get_logger(__name__)
 REASONS = ("unknown_status", "unparseable", "unknown_parcel")
+
+
+@dataclass(frozen=True)
+class KeptReport:
+    """A kept carrier report (a `carrier_report` row): the body as received, why it was not applied, and what
+    became of it."""
+
+    id: str
+    carrier: str
+    transaction_id: str
+    receipt_key: str
+    body: bytes
+    reason: str
+    detail: str
+    status: str
+    outcome: str | None
+    deliveries: int
+    received_at: datetime
+    applied_at: datetime | None
+    applied_by: str | None
+
+    @classmethod
+    def of(cls, row: Any) -> KeptReport:
+        return cls(**dict(row))
 
 
 async def receive(carrier: Carrier, body: bytes, transaction_id: str) -> str:
@@ -58,37 +84,36 @@ async def _close(receipt_key: str, outcome: str, actor: str) -> list[Any]:
     )  # fmt: skip
 
 
-async def list_reports(reason: str | None, status: str | None, after: str | None, limit: int) -> list[dict[str, Any]]:
+async def list_reports(reason: str | None, status: str | None, after: str | None, limit: int) -> list[KeptReport]:
     """Kept reports, oldest first (`limit + 1` of them for the page)."""
     rows = await fetch(
         "SELECT * FROM carrier_report WHERE ($1::varchar IS NULL OR reason = $1) "
         "AND ($2::varchar IS NULL OR status = $2) AND ($3::varchar IS NULL OR id > $3) ORDER BY id LIMIT $4",
         reason, status, after, limit + 1,
     )  # fmt: skip
-    return [dict(row) for row in rows]
+    return [KeptReport.of(row) for row in rows]
 
 
-async def reapply(report_id: str, carrier: Carrier, actor: str) -> dict[str, Any]:
+async def reapply(report_id: str, carrier: Carrier, actor: str) -> KeptReport:
     """An operator applies a kept report again, after a fix: the report closes with the outcome (audited), or
     stays open with today's reason and a 409 `report_unmappable`. A closed report is answered as it is."""
     rows = await fetch("SELECT * FROM carrier_report WHERE id = $1 AND carrier = $2", report_id, carrier.name)
     if not rows:
         raise NotFound("No such carrier report.")
-    if rows[0]["status"] != "open":
-        return dict(rows[0])
-    kept = rows[0]
+    kept = KeptReport.of(rows[0])
+    if kept.status != "open":
+        return kept
     try:
         async with transaction():
-            outcome = await service.apply_status(carrier.parse_status(kept["body"], kept["transaction_id"]),
-                                                 carrier.name)  # fmt: skip
-            closed = await _close(kept["receipt_key"], outcome, actor)
+            outcome = await service.apply_status(carrier.parse_status(kept.body, kept.transaction_id), carrier.name)
+            closed = await _close(kept.receipt_key, outcome, actor)
             await audit.record(actor, "carrier_report.reapplied", "carrier_report", report_id,
-                               details={"outcome": outcome, "reason": kept["reason"]})  # fmt: skip
+                               details={"outcome": outcome, "reason": kept.reason})  # fmt: skip
     except UnmappableReport as exc:
         await fetch("UPDATE carrier_report SET reason = $2, detail = $3 WHERE id = $1", report_id, exc.reason,
                     exc.detail[:1000])  # fmt: skip
         raise Conflict(f"The report still cannot be applied: {exc.detail}", code="report_unmappable",
                        reason=exc.reason) from exc  # fmt: skip
     if not closed:  # another operator re-applied it meanwhile
-        return dict((await fetch("SELECT * FROM carrier_report WHERE id = $1", report_id))[0])
-    return dict(closed[0])
+        return KeptReport.of((await fetch("SELECT * FROM carrier_report WHERE id = $1", report_id))[0])
+    return KeptReport.of(closed[0])

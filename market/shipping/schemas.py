@@ -106,6 +106,20 @@ class RemittanceOut(msgspec.Struct):
     object: str = "cod_remittance"
 
 
+class BatchOut(msgspec.Struct):
+    """An imported remittance batch: lines, matched, cash, fees, and the net the carrier's transfer must bring."""
+
+    id: str
+    imported_at: str | None
+    lines: int
+    matched: int
+    amount: int
+    fees: int
+    net: int
+    currency: str = "VND"
+    object: str = "cod_remittance_batch"
+
+
 class ResolveIn(Input):
     note: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 

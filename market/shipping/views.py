@@ -7,7 +7,9 @@ from typing import Any
 
 from market.core.schemas import rfc3339
 from market.shipping import cod
+from market.shipping.reports import KeptReport
 from market.shipping.schemas import (
+    BatchOut,
     CarrierReportOut,
     CodOut,
     CodProblemOut,
@@ -39,23 +41,28 @@ def _parcel(found: dict[str, Any], books: cod.Reconciliation | None) -> ParcelOu
                      parcel["attempts"], parcel["last_error"], timeline, door, ledger)  # fmt: skip
 
 
-def problem_out(row: dict[str, Any]) -> CodProblemOut:
+def problem_out(problem: cod.ProblemRecord) -> CodProblemOut:
     return CodProblemOut(
-        row["id"], row["kind"], row["status"], row["detail"], row["parcel_id"], row["seller_order_id"],
-        row["tracking_code"], row["batch"], row["amount"], row["expected"], row["collected"],
-        rfc3339(row["created_at"]), rfc3339(row["resolved_at"]), row["resolved_by"], row["resolution"],
+        problem.id, problem.kind, problem.status, problem.detail, problem.parcel_id, problem.seller_order_id,
+        problem.tracking_code, problem.batch, problem.amount, problem.expected, problem.collected,
+        rfc3339(problem.created_at), rfc3339(problem.resolved_at), problem.resolved_by, problem.resolution,
     )  # fmt: skip
 
 
 def remittance_out(summary: cod.ImportSummary) -> RemittanceOut:
     return RemittanceOut(summary.batch, summary.lines, summary.matched, summary.repeated, summary.amount,
                          summary.fees, summary.amount - summary.fees,
-                         [problem_out(row) for row in summary.problems])  # fmt: skip
+                         [problem_out(problem) for problem in summary.problems])  # fmt: skip
 
 
-def report_out(row: dict[str, Any]) -> CarrierReportOut:
+def report_out(report: KeptReport) -> CarrierReportOut:
     return CarrierReportOut(
-        row["id"], row["carrier"], row["transaction_id"], row["reason"], row["detail"], row["status"], row["outcome"],
-        row["deliveries"], bytes(row["body"]).decode("utf-8", errors="replace"), rfc3339(row["received_at"]),
-        rfc3339(row["applied_at"]), row["applied_by"],
+        report.id, report.carrier, report.transaction_id, report.reason, report.detail, report.status,
+        report.outcome, report.deliveries, bytes(report.body).decode("utf-8", errors="replace"),
+        rfc3339(report.received_at), rfc3339(report.applied_at), report.applied_by,
     )  # fmt: skip
+
+
+def batch_out(batch: cod.BatchTotals) -> BatchOut:
+    return BatchOut(batch.batch, rfc3339(batch.imported_at), batch.lines, batch.matched, batch.amount, batch.fees,
+                    batch.amount - batch.fees)  # fmt: skip

@@ -99,6 +99,14 @@ async def test_a_parcel_paid_in_a_second_batch_is_a_problem_an_operator_resolves
 
     assert second["matched"] == 0 and [p["kind"] for p in second["problems"]] == ["paid_twice"]
     assert repeat["repeated"] == 1 and repeat["problems"] == []
+    newest = await client.get("/admin/v1/cod-remittances", params={"limit": 1}, headers=bearer(operator))
+    oldest = await client.get("/admin/v1/cod-remittances", params={"cursor": newest.json()["next_cursor"]},
+                              headers=bearer(operator))  # fmt: skip
+    assert [(b["id"], b["lines"], b["matched"], b["net"]) for b in newest.json()["data"] + oldest.json()["data"]] == [
+        ("COD-00102", 1, 0, amount - 22000), ("COD-00101", 1, 1, amount - 22000)]  # fmt: skip
+    assert newest.json()["has_more"] and not oldest.json()["has_more"]
+    forged = await client.get("/admin/v1/cod-remittances", params={"cursor": "WyJ4Il0"}, headers=bearer(operator))
+    assert forged.status_code == 400 and forged.json()["code"] == "invalid_cursor"
     (problem,) = await problems(client, operator, kind="paid_twice")
     assert problem["id"].startswith("cpb_") and problem["object"] == "cod_problem"
     assert (problem["status"], problem["tracking_code"], problem["batch"]) == ("open", tracking, "COD-00102")
