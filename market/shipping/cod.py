@@ -114,14 +114,14 @@ WHERE tracking_code = ANY($1::varchar[]) ORDER BY id FOR UPDATE
 """
 PAID_SQL = """
 SELECT DISTINCT ON (parcel_id) parcel_id, batch FROM cod_remittance_line
-WHERE parcel_id = ANY($1::varchar[]) AND outcome = 'matched' ORDER BY parcel_id, id
+WHERE parcel_id = ANY($1::varchar[]) ORDER BY parcel_id, id
 """
 
 
 async def _locked_parcels(tracking_codes: list[str]) -> dict[str, dict[str, Any]]:
     """The batch's parcels by tracking code, locked in id order (two imports never deadlock, and the second waits
-    for the first), each with the batch that already paid it. The payments are read after the lock, by a second
-    statement, so they include what the import we waited for committed."""
+    for the first), each with the first batch that paid cash for it (matched or not: cash came). The payments are
+    read after the lock, by a second statement, so they include what the import we waited for committed."""
     parcels = {row["tracking_code"]: dict(row) for row in await fetch(LOCK_PARCELS_SQL, sorted(set(tracking_codes)))}
     paid = await fetch(PAID_SQL, [parcel["id"] for parcel in parcels.values()])
     paid_in = {row["parcel_id"]: row["batch"] for row in paid}
@@ -178,11 +178,12 @@ async def import_remittance(remittance: Remittance, actor: str) -> ImportSummary
                 continue
             summary.lines, summary.amount, summary.fees = summary.lines + 1, summary.amount + line.amount, \
                 summary.fees + line.fee  # fmt: skip
+            if parcel is not None:
+                parcel["paid_in"] = parcel["paid_in"] or remittance.batch  # again in this batch: paid twice
+                await _settle_unremitted(parcel["id"], remittance.batch)
             if outcome == "matched" and parcel is not None:
                 summary.matched += 1
-                parcel["paid_in"] = remittance.batch  # the same code again in this batch is paid twice
                 await orders.record_cod_remitted(parcel["seller_order_id"], line.amount)
-                await _settle_unremitted(parcel["id"], remittance.batch)
                 continue
             raised = await raise_problem(Problem(
                 outcome, f"{outcome}:{key}"[:140], detail, _of(parcel, "id"), _of(parcel, "seller_order_id"),
@@ -240,8 +241,8 @@ async def raise_unremitted(today: date, due_days: int) -> int:
     due = await fetch(
         "SELECT p.id, p.seller_order_id, p.tracking_code, p.cod_amount, p.cod_collected, p.delivered_at FROM parcel p "
         "WHERE p.status = 'delivered' AND p.cod_amount > 0 AND p.delivered_at < $1 AND NOT EXISTS (SELECT 1 FROM "
-        "cod_remittance_line r WHERE r.parcel_id = p.id AND r.outcome IN ('matched', 'amount_mismatch', "
-        "'paid_twice')) AND NOT EXISTS (SELECT 1 FROM cod_problem c WHERE c.dedupe_key = 'unremitted:' || p.id) "
+        "cod_remittance_line r WHERE r.parcel_id = p.id) "
+        "AND NOT EXISTS (SELECT 1 FROM cod_problem c WHERE c.dedupe_key = 'unremitted:' || p.id) "
         "ORDER BY p.delivered_at",
         cutoff,
     )  # fmt: skip
@@ -318,11 +319,12 @@ class Reconciliation:
 
 
 async def reconciliations(parcels: list[dict[str, Any]]) -> dict[str, Reconciliation]:
-    """The reconciliation of each parcel (by parcel id): its matched lines and its open problems, in two reads."""
+    """The reconciliation of each parcel (by parcel id): the cash every batch paid for it (matched or not: a parcel
+    paid twice shows both payments) and its open problems, in two reads."""
     ids = [parcel["id"] for parcel in parcels]
     paid = await fetch(
         "SELECT parcel_id, sum(amount) AS amount, sum(fee) AS fee, array_agg(batch ORDER BY id) AS batches "
-        "FROM cod_remittance_line WHERE parcel_id = ANY($1::varchar[]) AND outcome = 'matched' GROUP BY parcel_id",
+        "FROM cod_remittance_line WHERE parcel_id = ANY($1::varchar[]) GROUP BY parcel_id",
         ids,
     )
     problems = await fetch(

@@ -112,9 +112,14 @@ async def test_a_parcel_paid_in_a_second_batch_is_a_problem_an_operator_resolves
     assert (problem["status"], problem["tracking_code"], problem["batch"]) == ("open", tracking, "COD-00102")
     assert (problem["amount"], problem["expected"], problem["seller_order_id"]) == (amount, amount, packed["sor"]["id"])
     assert "COD-00101" in problem["detail"]
-    assert (await fetch("SELECT cod_remitted FROM seller_order"))[0]["cod_remitted"] == amount  # not twice
-    view = (await seller_view(client, packed))["reconciliation"]
-    assert (view["remitted"], view["batches"], view["open_problems"]) == (amount, ["COD-00101"], 1)
+    assert (await fetch("SELECT cod_remitted FROM seller_order"))[0]["cod_remitted"] == amount  # settled once
+    view = (await seller_view(client, packed))["reconciliation"]  # the cash that came, both times, for the books
+    assert (view["remitted"], view["remittance_fee"], view["batches"]) == (
+        2 * amount,
+        44000,
+        ["COD-00101", "COD-00102"],
+    )
+    assert (view["status"], view["open_problems"]) == ("problem", 1)
 
     no_note = await client.post(f"/admin/v1/cod-problems/{problem['id']}/resolve", json={}, headers=bearer(operator))
     note = "VNPost trừ lại trong đợt COD-00103"
@@ -167,7 +172,8 @@ async def test_amounts_that_differ_and_unknown_tracking_codes_are_problems(
     assert [p["kind"] for p in await problems(client, operator, kind="unknown_parcel")] == ["unknown_parcel"]
     assert (await fetch("SELECT cod_remitted FROM seller_order"))[0]["cod_remitted"] is None  # not settled as paid
     view = (await seller_view(client, packed))["reconciliation"]
-    assert (view["collected"], view["status"], view["open_problems"]) == (amount - 5000, "problem", 2)
+    assert (view["collected"], view["remitted"], view["batches"]) == (amount - 5000, amount - 5000, ["COD-00201"])
+    assert (view["status"], view["open_problems"]) == ("problem", 2)
     bad_filter = await client.get("/admin/v1/cod-problems", params={"kind": "nonsense"}, headers=bearer(operator))
     assert bad_filter.status_code in (400, 422)
 
