@@ -141,6 +141,18 @@ async def test_a_parcel_paid_in_a_second_batch_is_a_problem_an_operator_resolves
     assert (audit["subject_id"], audit["reason"]) == (problem["id"], "VNPost trừ lại trong đợt COD-00103")
 
 
+async def test_two_batches_racing_to_pay_one_parcel_pay_it_once(
+    client: httpx.AsyncClient, operator: str, packed: dict[str, Any], carrier_sim: CarrierSim, settings: Settings
+) -> None:
+    parcel = await delivered_cod_parcel(client, packed, carrier_sim, settings)
+    line = f"tracking_code,amount,fee\n{parcel['tracking_code']},{packed['sor']['cod_amount']},20000\n"
+
+    results = await asyncio.gather(*(import_batch(client, operator, f"COD-R{n}", line) for n in range(6)))
+
+    assert sum(result["matched"] for result in results) == 1
+    assert len(await problems(client, operator, kind="paid_twice")) == 5
+
+
 async def test_amounts_that_differ_and_unknown_tracking_codes_are_problems(
     client: httpx.AsyncClient, operator: str, packed: dict[str, Any], carrier_sim: CarrierSim, settings: Settings
 ) -> None:
