@@ -84,30 +84,31 @@ def cod_group() -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--batch", default=None, help="The batch's name (default: the file's name).")
 def cod_import(path: str, batch: str | None) -> None:
-    """Import a COD remittance batch (CSV: tracking_code, amount, fee) and list what did not match."""
-    from pathlib import Path
-
-    from market.shipping import service
+    """Import a COD remittance batch (the carrier's CSV: tracking_code,amount,fee) and list the problems it raised.
+    A file that is not that CSV is refused with a message naming the line, and exit status 1."""
+    from market.core.errors import DomainError
+    from market.shipping import cod
     from market.shipping.registry import carrier_for
 
-    text = Path(path).read_text(encoding="utf-8")
+    carrier = carrier_for(_settings())
+    if carrier is None:
+        click.echo("market: CARRIER_API_BASE is not set: which carrier's format is this?", err=True)
+        sys.exit(1)
+    try:
+        remittance = carrier.parse_remittance(batch or Path(path).stem, Path(path).read_bytes())
+    except DomainError as exc:
+        click.echo(f"market: {path}: {exc.detail}", err=True)
+        sys.exit(1)
 
-    async def work(resources: Any, settings: Settings) -> dict[str, Any]:
-        carrier = carrier_for(settings)
-        if carrier is None:
-            raise click.ClickException("CARRIER_API_BASE is not set: which carrier's format is this?")
-        lines = carrier.parse_remittance(batch or Path(path).stem, text)
-        with click.progressbar(length=len(lines.lines), label="importing", file=sys.stderr) as bar:
-            summary = await service.import_remittance(lines)
-            bar.update(len(lines.lines))
-        return summary
+    async def work(resources: Any, settings: Settings) -> cod.ImportSummary:
+        return await cod.import_remittance(remittance, "system:cli")
 
-    summary = _with_resources(work)
-    click.echo(f"batch {summary['batch']}: {summary['matched']} matched, {len(summary['mismatched'])} mismatched, "
-               f"{len(summary['unknown'])} unknown, {summary['repeated']} already imported")  # fmt: skip
-    for kind in ("mismatched", "unknown"):
-        for line in summary[kind]:
-            click.echo(f"  {kind}: {line['tracking_code']} {line['amount']:,} đ (expected {line['expected']})")
+    summary: cod.ImportSummary = _with_resources(work)
+    click.echo(f"batch {summary.batch}: {summary.lines} new lines, {summary.matched} matched, "
+               f"{len(summary.problems)} problems, {summary.repeated} already imported; "
+               f"{summary.amount:,} đ remitted, {summary.fees:,} đ fees")  # fmt: skip
+    for problem in summary.problems:
+        click.echo(f"  {problem.kind}: {problem.tracking_code} {problem.amount or 0:,} đ: {problem.detail}")
 
 
 @main.command()

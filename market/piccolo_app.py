@@ -17,7 +17,7 @@ from market.orders.tables import Order, OrderLine, SellerOrder, SellerOrderTrans
 from market.payments.tables import Payment, Refund, StripeEvent
 from market.returns.tables import Return, ReturnLine, ReturnTransition
 from market.sellers.tables import ApiKey, Seller, SellerInvitation, SellerMember, SellerStatusChange
-from market.shipping.tables import CodRemittanceLine, Parcel, ParcelEvent
+from market.shipping.tables import CarrierReport, CodProblem, CodRemittanceLine, Parcel, ParcelEvent
 from search.tables import SearchPending
 
 APP_CONFIG = AppConfig(
@@ -56,6 +56,8 @@ APP_CONFIG = AppConfig(
         Return,
         ReturnLine,
         ReturnTransition,
+        CodProblem,
+        CarrierReport,
     ],
     migration_dependencies=[],
     commands=[],

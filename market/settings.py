@@ -74,6 +74,7 @@ class Settings:
     carrier_webhook_secret: str = field(default="", repr=False)
     carrier_timeout_s: float = 2.0
     carrier_quote_timeout_s: float = 0.3
+    cod_remittance_due_days: int = 7
 
     @property
     def card_payments(self) -> bool:
@@ -138,6 +139,7 @@ class Settings:
             carrier_webhook_secret=reader.optional("CARRIER_WEBHOOK_SECRET") or "",
             carrier_timeout_s=reader.number("CARRIER_TIMEOUT_S", 2.0, low=0.1, high=60),
             carrier_quote_timeout_s=reader.number("CARRIER_QUOTE_TIMEOUT_S", 0.3, low=0.05, high=10),
+            cod_remittance_due_days=reader.integer("COD_REMITTANCE_DUE_DAYS", 7, low=1, high=90),
         )
         if settings.carrier_api_base and not (settings.carrier_partner_secret and settings.carrier_webhook_secret):
             reader.problems.append(("CARRIER_API_BASE", "needs CARRIER_PARTNER_SECRET and CARRIER_WEBHOOK_SECRET"))

@@ -27,7 +27,7 @@ from market.payments.jobs import reconcile as reconcile_stripe
 from market.payments.registry import close_clients as payment_clients
 from market.returns.jobs import close_undisputed as close_undisputed_returns
 from market.settings import Settings
-from market.shipping.jobs import handoff_loop
+from market.shipping.jobs import handoff_loop, raise_unremitted_cod
 from market.shipping.registry import close_clients as carrier_clients
 from search import indexer
 from search.index import index_uid
@@ -136,6 +136,7 @@ def build_worker(
             CronJob(purge_idempotency_keys, cron="17 * * * *"),
             CronJob(reconcile_stripe, cron="*/10 * * * *"),
             CronJob(close_undisputed_returns, cron="23 * * * *"),
+            CronJob(raise_unremitted_cod, cron="41 * * * *"),
         ],
         concurrency=settings.worker_concurrency,
         startup=startup,

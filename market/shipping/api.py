@@ -1,41 +1,67 @@
 """Shipping endpoints: the carrier's status webhooks, tracking timelines for buyers and sellers, and operators'
-parked parcels and COD remittances."""
+parked parcels, COD remittances and problems, and the carrier reports we kept."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import Provide
+from litestar.params import Parameter
 
 from market.accounts.sessions import Buyer, provide_buyer
 from market.core.deps import ResourcesDep
-from market.core.errors import DomainError, NotAuthenticated, NotFound
-from market.core.schemas import rfc3339
+from market.core.errors import NotAuthenticated, NotFound
+from market.core.pagination import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    InvalidCursor,
+    Page,
+    decode_cursor,
+    encode_cursor,
+    page_of,
+)
 from market.operators.auth import OperatorPrincipal, provide_operator
 from market.orders import reads
 from market.orders.api import OrderToken
 from market.sellers.auth import SellerPrincipal, provide_seller
-from market.shipping import service
+from market.settings import Settings
+from market.shipping import cod, reports, service
 from market.shipping.carrier import WebhookRefused
 from market.shipping.registry import carrier_for
-from market.shipping.schemas import CarrierAck, ParcelOut, RemittanceOut, TrackingEventOut
+from market.shipping.schemas import (
+    BatchOut,
+    CarrierAck,
+    CarrierReportOut,
+    CodProblemOut,
+    ParcelOut,
+    ProblemKind,
+    ProblemStatus,
+    RemittanceOut,
+    ReportReason,
+    ReportStatus,
+    ResolveIn,
+)
+from market.shipping.views import batch_out, parcels_out, problem_out, remittance_out, report_out
+from market.shipping.vnpost import VnPost
+
+Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
+Batch = Annotated[str, Parameter(min_length=1, max_length=64, description="The batch's name (e.g. COD-00001).")]
 
 
-class MalformedRemittance(DomainError):
-    status = 422
-    code = "malformed_remittance"
-    title = "Malformed remittance"
+def _carrier(settings: Settings) -> VnPost:
+    adapter = carrier_for(settings)
+    if adapter is None:
+        raise NotFound("No carrier is configured.")
+    return adapter
 
 
-def parcel_out(found: dict[str, Any]) -> ParcelOut:
-    parcel = found["parcel"]
-    timeline = [TrackingEventOut(e["status"], e["status_name"], e["location"], e["note"], rfc3339(e["happened_at"]),
-                                 e["applied"]) for e in found["events"]]  # fmt: skip
-    return ParcelOut(parcel["id"], parcel["seller_order_id"], parcel["carrier"], parcel["status"],
-                     parcel["tracking_code"], parcel["label_url"], parcel["fee"], parcel["cod_amount"],
-                     parcel["attempts"], parcel["last_error"], timeline)  # fmt: skip
+def _after(cursor: str | None) -> str | None:
+    return str(decode_cursor(cursor, 1)[0]) if cursor else None
+
+
+def _actor(operator: OperatorPrincipal) -> str:
+    return f"operator:{operator.operator_id}"
 
 
 class CarrierWebhookController(Controller):
@@ -44,16 +70,18 @@ class CarrierWebhookController(Controller):
 
     @post("/{carrier:str}", operation_id="webhooks_carrier", status_code=200)
     async def receive(self, carrier: str, request: Request[Any, Any, Any], resources: ResourcesDep) -> CarrierAck:
-        """A parcel status: signed (HMAC), stored once by its transaction id, applied in the order of its time."""
+        """A parcel status: signed (HMAC), stored once by its transaction id, applied in the order of its time; a signed
+        report we cannot map is kept for operators and acknowledged all the same."""
         adapter = carrier_for(resources.settings)
         if adapter is None or adapter.name != carrier:
             raise NotFound("No such carrier.")
+        body = await request.body()
         try:
-            report = adapter.parse_status(await request.body(), dict(request.headers))
+            transaction = adapter.verify(body, dict(request.headers))
         except WebhookRefused as exc:
             raise NotAuthenticated("The carrier's signature is missing or wrong.", code="invalid_signature") from exc
-        await service.apply_status(report, carrier)
-        return CarrierAck("success", report.transaction_id)
+        await reports.receive(adapter, body, transaction)  # applied, or kept for operators: acknowledged either way
+        return CarrierAck("success", transaction)
 
 
 class BuyerTrackingController(Controller):
@@ -66,7 +94,7 @@ class BuyerTrackingController(Controller):
         """Your order's parcels, each with its tracking timeline."""
         order = await reads.get_order(order_id, buyer.account_id)
         found = await service.timeline([seller_order.id for seller_order in order.seller_orders])
-        return [parcel_out(item) for item in found.values()]
+        return await parcels_out(found, books=False)
 
 
 class GuestTrackingController(Controller):
@@ -78,7 +106,7 @@ class GuestTrackingController(Controller):
         """A guest's parcels, each with its tracking timeline (the `Order-Token` header)."""
         order = await reads.guest_order(resources.settings.secret_key, order_id, order_token)
         found = await service.timeline([seller_order.id for seller_order in order.seller_orders])
-        return [parcel_out(item) for item in found.values()]
+        return await parcels_out(found, books=False)
 
 
 class SellerParcelController(Controller):
@@ -88,12 +116,12 @@ class SellerParcelController(Controller):
 
     @get("/{seller_order_id:str}/parcel", operation_id="seller_orders_parcel", opt={"scope": "orders:read"})
     async def parcel(self, seller_order_id: str, principal: SellerPrincipal) -> ParcelOut:
-        """The parcel of a packed seller order: tracking code, label and timeline (404 until it exists)."""
+        """The parcel of a packed seller order: tracking code, label, timeline and its cash (404 until it exists)."""
         await reads.get_seller_order(seller_order_id, principal.seller_id)
-        found = (await service.timeline([seller_order_id])).get(seller_order_id)
-        if found is None:
+        found = await service.timeline([seller_order_id])
+        if not found:
             raise NotFound("This seller order has no parcel yet.")
-        return parcel_out(found)
+        return (await parcels_out(found, books=True))[0]
 
 
 class AdminShippingController(Controller):
@@ -103,32 +131,70 @@ class AdminShippingController(Controller):
 
     @get("/parcels", operation_id="admin_parcels_list")
     async def parcels(self, operator: OperatorPrincipal, status: str | None = None) -> list[ParcelOut]:
-        """Parcels by status (e.g. `parked`: handoffs that gave up), oldest first, at most 500."""
+        """Parcels by status (e.g. `parked`: handoffs that gave up), oldest first, at most 500, with their cash."""
         found = await service.timeline(await service.seller_orders_with_parcels(status, 500))
-        return [parcel_out(item) for item in found.values()]
+        return await parcels_out(found, books=True)
 
     @post("/parcels/{parcel_id:str}/retry", operation_id="admin_parcels_retry", status_code=200)
     async def retry(self, parcel_id: str, operator: OperatorPrincipal) -> ParcelOut:
-        """Send a parked parcel back to the handoff queue."""
-        parcel = await service.retry(parcel_id)
+        """Send a parked parcel back to the handoff queue (audited)."""
+        parcel = await service.retry(parcel_id, _actor(operator))
         owner = parcel["seller_order_id"] or parcel["return_id"]
-        return parcel_out((await service.timeline([owner]))[owner])
+        return (await parcels_out(await service.timeline([owner]), books=True))[0]
 
     @post("/cod-remittances", operation_id="admin_cod_remittances_import", status_code=200)
     async def import_remittance(
-        self, request: Request[Any, Any, Any], operator: OperatorPrincipal, resources: ResourcesDep, batch: str
+        self, request: Request[Any, Any, Any], operator: OperatorPrincipal, resources: ResourcesDep, batch: Batch
     ) -> RemittanceOut:
-        """Import a COD remittance batch (the carrier's CSV as the body; `batch` names it)."""
-        adapter = carrier_for(resources.settings)
-        if adapter is None:
-            raise NotFound("No carrier is configured.")
-        try:
-            remittance = adapter.parse_remittance(batch, (await request.body()).decode())
-        except (KeyError, ValueError, UnicodeDecodeError) as exc:
-            raise MalformedRemittance("The body is not a remittance CSV (tracking_code, amount, fee).") from exc
-        return msgspec.convert(await service.import_remittance(remittance), RemittanceOut)
+        """Import a COD remittance batch (the carrier's CSV as the body; `batch` names it); audited."""
+        remittance = _carrier(resources.settings).parse_remittance(batch, await request.body())
+        return remittance_out(await cod.import_remittance(remittance, _actor(operator)))
 
-    @get("/cod-remittances/problems", operation_id="admin_cod_remittances_problems")
-    async def problems(self, operator: OperatorPrincipal) -> dict[str, Any]:
-        """Lines that did not match their parcel, and delivered COD parcels that no batch has paid for."""
-        return await service.remittance_problems()
+    @get("/cod-remittances", operation_id="admin_cod_remittances_list")
+    async def batches(
+        self, operator: OperatorPrincipal, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None
+    ) -> Page[BatchOut]:
+        """Imported remittance batches, newest first, with their cash, fees and net (what the transfer must be)."""
+        after = decode_cursor(cursor, 1)[0] if cursor else None
+        if after is not None and not isinstance(after, int):
+            raise InvalidCursor("The cursor is not one this API issued.")
+        found = await cod.list_batches(after, limit)
+        page = page_of(found, limit, lambda last: encode_cursor(last.first_line))
+        return Page([batch_out(batch) for batch in page.data], page.has_more, page.next_cursor)
+
+    @get("/cod-problems", operation_id="admin_cod_problems_list")
+    async def problems(
+        self,
+        operator: OperatorPrincipal,
+        kind: ProblemKind | None = None,
+        status: ProblemStatus | None = None,
+        parcel_id: str | None = None,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> Page[CodProblemOut]:
+        """COD problems to chase (paid twice, amounts that differ, unpaid after the due days ...), oldest first."""
+        rows = await cod.list_problems(kind, status, parcel_id, _after(cursor), limit)
+        return page_of([problem_out(row) for row in rows], limit, lambda last: encode_cursor(last.id))
+
+    @post("/cod-problems/{problem_id:str}/resolve", operation_id="admin_cod_problems_resolve", status_code=200)
+    async def resolve(self, problem_id: str, data: ResolveIn, operator: OperatorPrincipal) -> CodProblemOut:
+        """Resolve a COD problem with a note saying what was done (audited; once)."""
+        return problem_out(await cod.resolve(problem_id, data.note, _actor(operator)))
+
+    @get("/carrier-reports", operation_id="admin_carrier_reports_list")
+    async def carrier_reports(
+        self,
+        operator: OperatorPrincipal,
+        reason: ReportReason | None = None,
+        status: ReportStatus | None = None,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> Page[CarrierReportOut]:
+        """Signed carrier webhooks we could not apply (unknown status, unparseable, unknown parcel), oldest first."""
+        rows = await reports.list_reports(reason, status, _after(cursor), limit)
+        return page_of([report_out(row) for row in rows], limit, lambda last: encode_cursor(last.id))
+
+    @post("/carrier-reports/{report_id:str}/reapply", operation_id="admin_carrier_reports_reapply", status_code=200)
+    async def reapply(self, report_id: str, operator: OperatorPrincipal, resources: ResourcesDep) -> CarrierReportOut:
+        """Apply a kept carrier report again after a fix (409 `report_unmappable` when it still cannot be)."""
+        return report_out(await reports.reapply(report_id, _carrier(resources.settings), _actor(operator)))

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from market.core.errors import DomainError
+
 STATUSES = ("created", "picked_up", "in_transit", "delivered", "delivery_failed", "returning", "returned", "cancelled")
 
 
@@ -93,11 +95,18 @@ class Carrier(Protocol):
 
     async def find(self, reference: str) -> CarrierParcel | None: ...
 
-    def parse_status(self, body: bytes, headers: dict[str, str]) -> StatusReport:
-        """Authenticate and parse a status webhook; raises `WebhookRefused` when it is not the carrier's."""
+    def verify(self, body: bytes, headers: dict[str, str]) -> str:
+        """Authenticate a status webhook and return its transaction id; raises `WebhookRefused` when it is not the
+        carrier's. Says nothing about whether the body makes sense: that is `parse_status`'s business."""
         ...
 
-    def parse_remittance(self, batch: str, text: str) -> Remittance: ...
+    def parse_status(self, body: bytes, transaction_id: str) -> StatusReport:
+        """Map an authenticated status webhook; raises `UnmappableReport` for a body we cannot read."""
+        ...
+
+    def parse_remittance(self, batch: str, data: bytes) -> Remittance:
+        """Read a COD remittance file; raises `MalformedRemittance` naming the line at fault."""
+        ...
 
 
 class DuplicateReference(Exception):
@@ -105,4 +114,24 @@ class DuplicateReference(Exception):
 
 
 class WebhookRefused(Exception):
-    """A webhook without the carrier's signature (or with a malformed body)."""
+    """A webhook without the carrier's signature: not the carrier's, refused (401)."""
+
+
+class UnmappableReport(Exception):
+    """A webhook the carrier signed that we cannot apply: kept for operators, acknowledged, never dropped.
+
+    `reason`: `unknown_status` (a status code we do not know), `unparseable` (not JSON, a field missing or of the
+    wrong type, a datetime in no format we read), `unknown_parcel` (no parcel with its tracking or order code).
+    """
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason, self.detail = reason, detail
+
+
+class MalformedRemittance(DomainError):
+    """The file is not the carrier's remittance CSV (422; `line` names where, when it is a line)."""
+
+    status = 422
+    code = "malformed_remittance"
+    title = "Malformed remittance"

@@ -1,18 +1,24 @@
-"""Shipping jobs of the worker: open a parcel when a seller order is packed, and hand due parcels to the carrier."""
+"""Shipping jobs of the worker: open a parcel when a seller order is packed, hand due parcels to the carrier, and
+raise the COD parcels no remittance batch has paid in time."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+import structlog
+
+from market.core import clock
 from market.core.events import Event, registry
 from market.core.loops import PollingLoop
 from market.core.resources import current
 from market.settings import Settings
-from market.shipping import service
+from market.shipping import cod, service
 from market.shipping.carrier import Carrier
 from market.shipping.registry import carrier_for
 
 HANDOFF_BATCH = 20
+log = structlog.get_logger(__name__)
 
 
 @registry.on("seller_order.packed", name="shipping.open_parcel")
@@ -45,3 +51,12 @@ async def handoff_once(carrier: Carrier) -> int:
     due = await service.claim_due(HANDOFF_BATCH)
     await asyncio.gather(*(service.hand_over(parcel, carrier) for parcel in due))
     return len(due)
+
+
+async def raise_unremitted_cod(ctx: Any) -> int:
+    """Hourly SAQ cron job: a delivered COD parcel that no batch has paid COD_REMITTANCE_DUE_DAYS Vietnamese days
+    after its delivery day becomes an `unremitted` problem (once)."""
+    raised = await cod.raise_unremitted(clock.today(), current().settings.cod_remittance_due_days)
+    if raised:
+        log.warning("cod_unremitted", parcels=raised)
+    return raised

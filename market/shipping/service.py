@@ -17,6 +17,7 @@ from typing import Any
 
 import structlog
 
+from market.audit import service as audit
 from market.core.db import fetch, transaction
 from market.core.errors import Conflict, NotFound
 from market.core.ids import new_id
@@ -24,14 +25,15 @@ from market.core.outbox.service import record
 from market.orders import service as orders
 from market.returns import decisions as returns
 from market.returns import service as return_service
+from market.shipping import cod
 from market.shipping.carrier import (
     Carrier,
     CarrierUnavailable,
     DuplicateReference,
     ParcelRequest,
     Party,
-    Remittance,
     StatusReport,
+    UnmappableReport,
 )
 
 log = structlog.get_logger(__name__)
@@ -184,18 +186,22 @@ async def _failed(parcel: dict[str, Any], error: str) -> str:
     return "parked" if parked else "retry"
 
 
-async def retry(parcel_id: str) -> dict[str, Any]:
-    """An operator sends a parked parcel back to the queue."""
-    rows = await fetch(
-        "UPDATE parcel SET status = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now() "
-        "WHERE id = $1 AND status = 'parked' RETURNING *",
-        parcel_id,
-    )
-    if not rows:
-        current = await fetch("SELECT status FROM parcel WHERE id = $1", parcel_id)
-        if not current:
-            raise NotFound("No such parcel.")
-        raise Conflict("Only a parked parcel can be retried.", code="not_parked", current_status=current[0]["status"])
+async def retry(parcel_id: str, actor: str) -> dict[str, Any]:
+    """An operator sends a parked parcel back to the queue (audited with the error it was parked on)."""
+    async with transaction():
+        rows = await fetch(
+            "UPDATE parcel SET status = 'pending', attempts = 0, next_attempt_at = now(), updated_at = now() "
+            "WHERE id = $1 AND status = 'parked' RETURNING *",
+            parcel_id,
+        )
+        if not rows:
+            current = await fetch("SELECT status FROM parcel WHERE id = $1", parcel_id)
+            if not current:
+                raise NotFound("No such parcel.")
+            raise Conflict("Only a parked parcel can be retried.", code="not_parked",
+                           current_status=current[0]["status"])  # fmt: skip
+        await audit.record(actor, "parcel.retried", "parcel", parcel_id, details={
+            "seller_order_id": rows[0]["seller_order_id"], "last_error": rows[0]["last_error"]})  # fmt: skip
     return dict(rows[0])
 
 
@@ -212,7 +218,11 @@ def _is_newer(report: StatusReport, parcel: dict[str, Any]) -> bool:
 
 
 async def apply_status(report: StatusReport, carrier: str) -> str:
-    """Record a status report once and apply it when it is the newest: `applied`, `stale` or `duplicate`."""
+    """Record a status report once and apply it when it is the newest: `applied`, `stale` or `duplicate`.
+
+    Raises:
+        UnmappableReport: `unknown_parcel` when no parcel has its tracking or order code (nothing is written).
+    """
     async with transaction():
         parcels = await fetch(
             "SELECT * FROM parcel WHERE tracking_code = $1 OR reference = $2 ORDER BY tracking_code = $1 DESC "
@@ -220,8 +230,9 @@ async def apply_status(report: StatusReport, carrier: str) -> str:
             report.tracking_code, report.reference,
         )  # fmt: skip
         if not parcels:
-            raise NotFound("No parcel with this tracking code or order code.")
-        parcel = parcels[0]
+            raise UnmappableReport("unknown_parcel", f"No parcel has the tracking code {report.tracking_code!r} or "
+                                   f"the order code {report.reference!r}.")  # fmt: skip
+        parcel = dict(parcels[0])
         newest = _is_newer(report, parcel)
         stored = await fetch(
             "INSERT INTO parcel_event (parcel_id, transaction_id, status, status_code, status_name, note, location, "
@@ -234,67 +245,36 @@ async def apply_status(report: StatusReport, carrier: str) -> str:
             return "duplicate"
         if not newest:
             return "stale"
-        await fetch(
-            "UPDATE parcel SET status = $2, last_status_at = $3, tracking_code = coalesce(tracking_code, $4), "
-            "updated_at = now() WHERE id = $1",
-            parcel["id"], report.status, report.happened_at, report.tracking_code,
-        )  # fmt: skip
-        if parcel["kind"] == "return":
-            await returns.follow_parcel(parcel["return_id"], report.status, f"carrier:{carrier}", report.status_name)
-            return "applied"
-        await orders.follow_carrier(parcel["seller_order_id"], report.status, f"carrier:{carrier}", report.status_name,
-                                    report.money_collect, report.tracking_code)  # fmt: skip
+        await _move(parcel, report)
+        await _follow(parcel, report, carrier)
     return "applied"
 
 
-async def import_remittance(remittance: Remittance) -> dict[str, Any]:
-    """Match a COD remittance batch per tracking code: cash recorded for matches, mismatches and unknown codes
-    listed. Importing the same batch twice changes nothing."""
-    summary: dict[str, Any] = {"batch": remittance.batch, "matched": 0, "mismatched": [], "unknown": [],
-                               "repeated": 0}  # fmt: skip
-    for line in remittance.lines:
-        async with transaction():
-            found = await fetch(
-                "SELECT p.seller_order_id, so.cod_amount FROM parcel p "
-                "JOIN seller_order so ON so.id = p.seller_order_id WHERE p.tracking_code = $1",
-                line.tracking_code,
-            )  # fmt: skip
-            expected = found[0]["cod_amount"] if found else None
-            outcome = "unknown" if not found else "matched" if expected == line.amount else "mismatch"
-            stored = await fetch(
-                "INSERT INTO cod_remittance_line (batch, tracking_code, line_key, amount, fee, seller_order_id, "
-                "outcome, expected, imported_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now()) "
-                "ON CONFLICT (line_key) DO NOTHING RETURNING id",
-                remittance.batch, line.tracking_code, f"{remittance.batch}:{line.tracking_code}", line.amount, line.fee,
-                found[0]["seller_order_id"] if found else None, outcome, expected,
-            )  # fmt: skip
-            if not stored:
-                summary["repeated"] += 1
-                continue
-            if outcome == "matched":
-                summary["matched"] += 1
-                await orders.record_cod_collected(found[0]["seller_order_id"], line.amount, line.tracking_code)
-            else:
-                summary["mismatched" if outcome == "mismatch" else "unknown"].append(
-                    {"tracking_code": line.tracking_code, "amount": line.amount, "expected": expected}
-                )
-    return summary
+async def _move(parcel: dict[str, Any], report: StatusReport) -> None:
+    """The parcel where the carrier says it is. The carrier has it, so an old handoff error no longer applies and
+    the handoff queue forgets it; a delivery records the carrier's time and the cash it says it collected."""
+    delivered = report.status == "delivered"
+    await fetch(
+        "UPDATE parcel SET status = $2, last_status_at = $3, tracking_code = coalesce(tracking_code, $4), "
+        "last_error = NULL, next_attempt_at = NULL, carrier_fee = CASE WHEN $5 > 0 THEN $5 ELSE carrier_fee END, "
+        "delivered_at = CASE WHEN $6 THEN $3 ELSE delivered_at END, "
+        "cod_collected = CASE WHEN $6 AND cod_amount > 0 THEN $7 ELSE cod_collected END, updated_at = now() "
+        "WHERE id = $1",
+        parcel["id"], report.status, report.happened_at, report.tracking_code, report.total_fee, delivered,
+        report.money_collect,
+    )  # fmt: skip
+    if delivered:
+        await cod.collected_differs({**parcel, "tracking_code": parcel["tracking_code"] or report.tracking_code},
+                                    report.money_collect)  # fmt: skip
 
 
-async def remittance_problems() -> dict[str, Any]:
-    """What operators must chase: lines that did not match, and delivered COD parcels no batch has paid for."""
-    lines = await fetch(
-        "SELECT batch, tracking_code, amount, expected, outcome FROM cod_remittance_line WHERE outcome <> 'matched' "
-        "ORDER BY id"
-    )
-    missing = await fetch(
-        "SELECT p.tracking_code, so.id AS seller_order_id, so.cod_amount FROM parcel p "
-        "JOIN seller_order so ON so.id = p.seller_order_id "
-        "WHERE so.status IN ('delivered', 'completed') AND so.payment_method = 'cod' AND so.cod_amount > 0 "
-        "AND NOT EXISTS (SELECT 1 FROM cod_remittance_line r WHERE r.tracking_code = p.tracking_code "
-        "AND r.outcome = 'matched') ORDER BY p.tracking_code"
-    )
-    return {"lines": [dict(row) for row in lines], "unremitted": [dict(row) for row in missing]}
+async def _follow(parcel: dict[str, Any], report: StatusReport, carrier: str) -> None:
+    """What the parcel's move does to its seller order, or for a return parcel to its return."""
+    if parcel["kind"] == "return":
+        await returns.follow_parcel(parcel["return_id"], report.status, f"carrier:{carrier}", report.status_name)
+        return
+    await orders.follow_carrier(parcel["seller_order_id"], report.status, f"carrier:{carrier}", report.status_name,
+                                report.money_collect, report.tracking_code)  # fmt: skip
 
 
 async def seller_orders_with_parcels(status: str | None, limit: int) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import BigInt, BigSerial, Boolean, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, BigSerial, Boolean, Bytea, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -17,6 +17,9 @@ class Parcel(Table, tablename="parcel"):
 
     `kind` is `delivery` (to the buyer) or `return` (a return after delivery, from the buyer back to the seller:
     `return_id` is set, `reference` is the return's id and `seller_order_id` is null).
+    Cash on delivery, as the carrier reports it: `cod_amount` is what it must collect (fixed at packing),
+    `cod_collected` the `money_collect` of its delivery report, `carrier_fee` the `total_fee` it last reported, and
+    `delivered_at` the carrier's time of delivery (the remittance due date counts from its Vietnamese date).
     """
 
     id = Varchar(length=32, primary_key=True)
@@ -35,6 +38,9 @@ class Parcel(Table, tablename="parcel"):
     next_attempt_at = Timestamptz(null=True, default=TimestamptzNow(), index=True)
     last_error = Text(null=True, default=None)
     last_status_at = Timestamptz(null=True, default=None)
+    cod_collected = BigInt(null=True, default=None)
+    carrier_fee = BigInt(null=True, default=None)
+    delivered_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 
@@ -58,15 +64,72 @@ class ParcelEvent(Table, tablename="parcel_event"):
 
 
 class CodRemittanceLine(Table, tablename="cod_remittance_line"):
-    """One line of a carrier's cash-on-delivery remittance batch, matched to its parcel (or listed as a problem)."""
+    """One line of a carrier's cash-on-delivery remittance batch, matched to its parcel (or a problem).
+
+    `line_key` is "<batch>:<tracking code>:<n>" (n counts the code's lines within the batch), so a batch imported
+    twice changes nothing while a parcel listed twice in one batch is still seen twice. `outcome`: matched (the
+    cash of its parcel, recorded on the seller order), or the kind of the problem it raised (paid_twice,
+    amount_mismatch, unknown_parcel, cancelled_parcel, not_delivered). `amount` is the cash collected, `fee` what
+    the carrier kept back from it (the batch's fee column).
+    """
 
     id = BigSerial(primary_key=True)
     batch = Varchar(length=64, index=True)
-    tracking_code = Varchar(length=32)
-    line_key = Varchar(length=100, unique=True)  # "<batch>:<tracking code>": a batch imported twice changes nothing
+    tracking_code = Varchar(length=32, index=True)
+    line_key = Varchar(length=100, unique=True)
     amount = BigInt()
     fee = BigInt(default=0)
+    parcel_id = Varchar(length=32, null=True, default=None, index=True)
     seller_order_id = Varchar(length=32, null=True, default=None)
-    outcome = Varchar(length=16)  # matched | mismatch | unknown
+    outcome = Varchar(length=24)
     expected = BigInt(null=True, default=None)
     imported_at = Timestamptz(default=TimestamptzNow())
+
+
+class CodProblem(Table, tablename="cod_problem"):
+    """Something about a parcel's cash an operator must chase, kept until resolved with a note (`cpb_...`).
+
+    `kind`: paid_twice, amount_mismatch (remitted differs from expected or collected), collected_mismatch (the
+    carrier collected another amount than expected), unremitted (delivered, no batch paid it in time),
+    unknown_parcel, cancelled_parcel, not_delivered (a remittance for a parcel that was not delivered).
+    `dedupe_key` makes raising the same problem twice a no-op. `status`: open or resolved.
+    """
+
+    id = Varchar(length=32, primary_key=True)
+    kind = Varchar(length=24, index=True)
+    status = Varchar(length=16, default="open", index=True)
+    dedupe_key = Varchar(length=140, unique=True)
+    parcel_id = Varchar(length=32, null=True, default=None, index=True)
+    seller_order_id = Varchar(length=32, null=True, default=None)
+    tracking_code = Varchar(length=32, null=True, default=None)
+    batch = Varchar(length=64, null=True, default=None)
+    amount = BigInt(null=True, default=None)
+    expected = BigInt(null=True, default=None)
+    collected = BigInt(null=True, default=None)
+    detail = Text()
+    created_at = Timestamptz(default=TimestamptzNow())
+    resolved_at = Timestamptz(null=True, default=None)
+    resolved_by = Varchar(length=80, null=True, default=None)
+    resolution = Text(null=True, default=None)
+
+
+class CarrierReport(Table, tablename="carrier_report"):
+    """A signed carrier webhook we could not apply, kept as received (`crr_...`) so it is never lost.
+
+    `reason`: unknown_status, unparseable, unknown_parcel. `receipt_key` ("<carrier>:<transaction id>") keeps a
+    repeated delivery to one row. `status`: open until an operator re-applies it after a fix, then applied.
+    """
+
+    id = Varchar(length=32, primary_key=True)
+    carrier = Varchar(length=16)
+    transaction_id = Varchar(length=100)
+    receipt_key = Varchar(length=140, unique=True)
+    body = Bytea()
+    reason = Varchar(length=24, index=True)
+    detail = Text()
+    status = Varchar(length=16, default="open", index=True)
+    outcome = Varchar(length=16, null=True, default=None)
+    deliveries = Integer(default=1)
+    received_at = Timestamptz(default=TimestamptzNow())
+    applied_at = Timestamptz(null=True, default=None)
+    applied_by = Varchar(length=80, null=True, default=None)

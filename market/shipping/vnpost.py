@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import io
 import json
+import re
 import time
 from datetime import datetime
 from typing import Any
@@ -19,12 +20,14 @@ from market.shipping.carrier import (
     CarrierParcel,
     CarrierUnavailable,
     DuplicateReference,
+    MalformedRemittance,
     ParcelRequest,
     Party,
     Quote,
     Remittance,
     RemittanceLine,
     StatusReport,
+    UnmappableReport,
     WebhookRefused,
 )
 
@@ -44,9 +47,41 @@ def signature(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+ISO_8601 = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?")
+"""A full ISO 8601 date and time (year first, so day and month cannot be swapped); a bare date is not enough."""
+
+
 def parse_datetime(value: str) -> datetime:
-    """The carrier's "dd/mm/yyyy HH:MM:SS", Vietnam time, as an aware datetime."""
-    return datetime.strptime(value, DATETIME_FORMAT).replace(tzinfo=VIETNAM)
+    """The carrier's "dd/mm/yyyy HH:MM:SS" (Vietnam time), or an unambiguous ISO 8601 date and time (its offset,
+    else Vietnam time like the carrier's own format), as an aware datetime; ValueError for anything else."""
+    try:
+        return datetime.strptime(value, DATETIME_FORMAT).replace(tzinfo=VIETNAM)
+    except ValueError:
+        if not ISO_8601.fullmatch(value):
+            raise ValueError(f"datetime {value!r} is neither dd/mm/yyyy HH:MM:SS nor ISO 8601") from None
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=VIETNAM)
+
+
+def _text(data: dict[str, Any], key: str, limit: int, *, required: bool = False) -> str | None:
+    """A text field of a report, as the parcel columns hold it (ValueError when it does not fit them)."""
+    value = data[key] if required else data.get(key)
+    if value is None or value == "":
+        if required:
+            raise ValueError(f"{key} is empty")
+        return None
+    if not isinstance(value, str | int):
+        raise ValueError(f"{key} {value!r} is not text")
+    if len(str(value)) > limit:
+        raise ValueError(f"{key} is longer than {limit} characters")
+    return str(value)
+
+
+def _money(data: dict[str, Any], key: str) -> int:
+    value = data.get(key) or 0
+    if isinstance(value, bool) or not isinstance(value, int | str) or not 0 <= int(value) < 10**15:
+        raise ValueError(f"{key} {value!r} is not an amount in đồng")
+    return int(value)
 
 
 class VnPost:
@@ -77,7 +112,7 @@ class VnPost:
             if auth and answer.status_code == 401:  # the token expired early: once more with a new one
                 answer = await self.http.request(method, path, json=body, headers=await self._headers(renew=True))
         except httpx.HTTPError as exc:
-            raise CarrierUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            raise CarrierUnavailable(f"{type(exc).__name__}: {str(exc) or 'no answer in time'}") from exc
         if answer.status_code >= 500:
             raise CarrierUnavailable(f"{method} {path}: {answer.status_code}")
         return answer
@@ -133,28 +168,71 @@ class VnPost:
         return CarrierParcel(body["order_code"], body["tracking_code"], STATUS_CODES.get(str(body["status_code"]),
                              "created"), body.get("fee"), label)  # fmt: skip
 
-    def parse_status(self, body: bytes, headers: dict[str, str]) -> StatusReport:
+    def verify(self, body: bytes, headers: dict[str, str]) -> str:
+        """The webhook's `X-Transaction-Id` when its `X-Signature` is the HMAC of the body with our secret (a signed
+        report without the header is named by its body's digest, so it is still kept once)."""
         given = headers.get("x-signature", "")
-        transaction = headers.get("x-transaction-id", "")
-        if not transaction or not hmac.compare_digest(given, signature(self.webhook_secret, body)):
-            raise WebhookRefused("missing or wrong X-Signature / X-Transaction-Id")
+        if not given or not hmac.compare_digest(given, signature(self.webhook_secret, body)):
+            raise WebhookRefused("missing or wrong X-Signature")
+        return headers.get("x-transaction-id") or f"sha256:{hashlib.sha256(body).hexdigest()[:40]}"
+
+    def parse_status(self, body: bytes, transaction_id: str) -> StatusReport:
         try:
             data = json.loads(body)
+            if not isinstance(data, dict):
+                raise TypeError("the body is not a JSON object")
             code = str(data["status_code"])
+            if len(transaction_id) > 100:
+                raise ValueError("X-Transaction-Id is longer than 100 characters")
+            if code not in STATUS_CODES:
+                raise UnmappableReport("unknown_status", f"status_code {code!r} ({data.get('status_name')}) is not "
+                                       f"one we know: {', '.join(sorted(STATUS_CODES))}")  # fmt: skip
             return StatusReport(
-                transaction_id=transaction, tracking_code=data["tracking_code"], reference=data["order_code"],
-                status=STATUS_CODES[code], status_code=code, status_name=str(data.get("status_name") or ""),
-                happened_at=parse_datetime(data["datetime"]), note=data.get("note"), location=data.get("location"),
-                money_collect=int(data.get("money_collect") or 0), total_fee=int(data.get("total_fee") or 0),
+                transaction_id=transaction_id, tracking_code=str(_text(data, "tracking_code", 32, required=True)),
+                reference=str(_text(data, "order_code", 64, required=True)), status=STATUS_CODES[code],
+                status_code=code[:16], status_name=(_text(data, "status_name", 10_000) or "")[:120],
+                happened_at=parse_datetime(str(data["datetime"])), note=_text(data, "note", 2000),
+                location=(_text(data, "location", 10_000) or "")[:200] or None,
+                money_collect=_money(data, "money_collect"), total_fee=_money(data, "total_fee"),
             )  # fmt: skip
-        except (KeyError, ValueError, TypeError) as exc:
-            raise WebhookRefused(f"malformed status: {exc}") from exc
+        except KeyError as exc:
+            raise UnmappableReport("unparseable", f"the field {exc} is missing") from exc
+        except (ValueError, TypeError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            raise UnmappableReport("unparseable", str(exc)[:500]) from exc
 
-    def parse_remittance(self, batch: str, text: str) -> Remittance:
-        """CSV with a header: tracking_code, amount, fee."""
-        rows = csv.DictReader(io.StringIO(text))
-        if not {"tracking_code", "amount"} <= set(rows.fieldnames or ()):
-            raise ValueError("a remittance CSV starts with the header tracking_code,amount,fee")
-        lines = [RemittanceLine(row["tracking_code"].strip(), int(row["amount"]), int(row.get("fee") or 0))
-                 for row in rows if row.get("tracking_code")]  # fmt: skip
-        return Remittance(batch, lines)
+    def parse_remittance(self, batch: str, data: bytes) -> Remittance:
+        """UTF-8 CSV with the header `tracking_code,amount,fee` (fee optional), one parcel a line, amounts in đồng."""
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise MalformedRemittance("The file is not a text file (UTF-8): not the carrier's remittance CSV.") from exc
+        try:
+            return Remittance(batch, _remittance_lines(csv.DictReader(io.StringIO(text))))
+        except csv.Error as exc:
+            raise MalformedRemittance(f"Not the carrier's remittance CSV: {exc}.") from exc
+
+
+def _whole(value: str) -> bool:
+    """Whole đồng written as plain digits (at most 15: a hundred trillion đồng is no parcel's cash)."""
+    return value.isascii() and value.isdigit() and len(value) <= 15
+
+
+def _remittance_lines(rows: csv.DictReader[str]) -> list[RemittanceLine]:
+    header = [name.strip() for name in rows.fieldnames or ()]
+    if not {"tracking_code", "amount"} <= set(header):
+        raise MalformedRemittance("Not the carrier's remittance CSV: it starts with the header "
+                                  "tracking_code,amount,fee.", line=1)  # fmt: skip
+    rows.fieldnames = header
+    lines = []
+    for row in rows:
+        code = (row.get("tracking_code") or "").strip()
+        if not code and not any((value or "").strip() for value in row.values() if isinstance(value, str)):
+            continue  # a blank line
+        amount, fee = (row.get("amount") or "").strip(), (row.get("fee") or "").strip() or "0"
+        if not code or len(code) > 32 or not _whole(amount) or not _whole(fee):
+            raise MalformedRemittance(
+                f"line {rows.line_num}: expected a tracking code and whole đồng amounts, got "
+                f"{code!r}, {amount!r}, {fee!r}.", line=rows.line_num,
+            )  # fmt: skip
+        lines.append(RemittanceLine(code, int(amount), int(fee)))
+    return lines

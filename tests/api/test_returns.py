@@ -25,11 +25,11 @@ from market.shipping.jobs import handoff_once
 from market.shipping.registry import carrier_for
 from tests.api.test_payments import card_order
 from tests.api.test_payments import deliver as deliver_stripe
-from tests.api.test_shipping import deliver as deliver_carrier
 from tests.buyers import mobile_buyer, seller_with_products
 from tests.factories import bearer
 from tests.fakes.carrier import CarrierSim
 from tests.fakes.stripe import FakeStripe
+from tests.parcels import deliver as deliver_carrier
 from tests.shoppers import checkout, fill_cart, variant_ids
 
 Drain = Callable[[], Awaitable[None]]

@@ -14,39 +14,15 @@ from market.settings import Settings
 from market.shipping import service
 from market.shipping.jobs import handoff_once
 from market.shipping.registry import carrier_for
-from tests.buyers import mobile_buyer, seller_with_products
 from tests.factories import bearer
 from tests.fakes.carrier import CarrierSim
-from tests.shoppers import checkout, fill_cart, variant_ids
+from tests.parcels import deliver, due_now, handed_over, packed_cod_order
 
 
 @pytest.fixture
 async def packed(client: httpx.AsyncClient, operator: str, categories: None, worker: Any) -> dict[str, Any]:
     """A cash-on-delivery seller order of 2 kg (catch weight) and 1 box, packed; its parcel row is open."""
-    shop = await seller_with_products(client, operator, [{}])
-    kg, box = variant_ids(shop["products"][0])
-    buyer = await mobile_buyer(client)
-    await fill_cart(client, buyer["headers"], [(kg, 2), (box, 1)])
-    order = (await checkout(client, buyer["headers"])).json()
-    sor = order["seller_orders"][0]
-    key = bearer(shop["key"])
-    await client.post(f"/seller/v1/orders/{sor['id']}/start-packing", headers=key)
-    line = next(line for line in sor["lines"] if line["catch_weight"])
-    done = await client.post(f"/seller/v1/orders/{sor['id']}/pack", headers=key,
-                             json={"lines": [{"line_id": line["id"], "packed_weight_g": 2100}]})  # fmt: skip
-    assert done.status_code == 200, done.text
-    await worker()  # seller_order.packed opens the parcel
-    return {"shop": shop, "buyer": buyer, "order": order, "sor": done.json(), "kg": kg, "box": box, "key": key}
-
-
-async def due_now() -> None:
-    await fetch("UPDATE parcel SET next_attempt_at = now() WHERE status = 'pending'")
-
-
-async def deliver(client: httpx.AsyncClient, webhook: dict[str, str], **headers: str) -> httpx.Response:
-    return await client.post("/webhooks/carriers/vnpost", content=webhook["body"].encode(), headers={
-        "Content-Type": "application/json", "X-Transaction-Id": webhook["transaction"],
-        "X-Signature": webhook["signature"], **headers})  # fmt: skip
+    return await packed_cod_order(client, operator, worker)
 
 
 async def test_a_packed_order_gets_one_parcel_and_the_seller_its_label(
@@ -126,23 +102,19 @@ async def test_handoff_backs_off_parks_and_an_operator_retries(
     carrier_sim.faults(mode="ok")
     retried = await client.post(f"/admin/v1/parcels/{item['id']}/retry", headers=bearer(operator))
     assert retried.status_code == 200 and retried.json()["status"] == "pending"
+    (audit,) = await fetch("SELECT actor, subject_id, details FROM audit_event WHERE action = 'parcel.retried'")
+    assert audit["actor"].startswith("operator:opr_") and audit["subject_id"] == item["id"]
+    assert "503" in json.loads(audit["details"])["last_error"]
     await handoff_once(carrier)
     assert (await fetch("SELECT status FROM parcel"))[0]["status"] == "created"
     again = await client.post(f"/admin/v1/parcels/{item['id']}/retry", headers=bearer(operator))
     assert again.status_code == 409 and again.json()["code"] == "not_parked"
 
 
-async def handed_over(packed: dict[str, Any], settings: Settings) -> Any:
-    carrier = carrier_for(settings)
-    assert carrier is not None
-    await handoff_once(carrier)
-    return carrier
-
-
 async def test_tracking_webhooks_three_times_shuffled_end_as_in_order(
     client: httpx.AsyncClient, packed: dict[str, Any], carrier_sim: CarrierSim, settings: Settings
 ) -> None:
-    await handed_over(packed, settings)
+    await handed_over(settings)
     sor = packed["sor"]
     carrier_sim.advance(sor["id"], steps=3)  # picked up, in transit, delivered
     carrier_sim.faults(duplicate=True, shuffle=True)
@@ -173,7 +145,7 @@ async def test_tracking_webhooks_three_times_shuffled_end_as_in_order(
 async def test_a_late_older_status_never_moves_back(
     client: httpx.AsyncClient, packed: dict[str, Any], carrier_sim: CarrierSim, settings: Settings
 ) -> None:
-    await handed_over(packed, settings)
+    await handed_over(settings)
     carrier_sim.advance(packed["sor"]["id"], steps=2)
     picked_up, in_transit = carrier_sim.take()
     older = json.loads(picked_up["body"])
@@ -194,7 +166,7 @@ async def test_a_late_older_status_never_moves_back(
 async def test_unsigned_or_forged_webhooks_are_refused(
     client: httpx.AsyncClient, packed: dict[str, Any], carrier_sim: CarrierSim, settings: Settings
 ) -> None:
-    await handed_over(packed, settings)
+    await handed_over(settings)
     carrier_sim.advance(packed["sor"]["id"])
     (webhook,) = carrier_sim.take()
 
@@ -209,9 +181,9 @@ async def test_unsigned_or_forged_webhooks_are_refused(
 
 
 async def test_a_failed_delivery_comes_back_to_the_shelf(
-    client: httpx.AsyncClient, packed: dict[str, Any], carrier_sim: CarrierSim, settings: Settings
+    client: httpx.AsyncClient, operator: str, packed: dict[str, Any], carrier_sim: CarrierSim, settings: Settings
 ) -> None:
-    await handed_over(packed, settings)
+    await handed_over(settings)
     carrier_sim.call("/_sim/path", {"order_code": packed["sor"]["id"], "ends": "returned"})
     carrier_sim.advance(packed["sor"]["id"], steps=5)
     for webhook in carrier_sim.take():
@@ -223,16 +195,25 @@ async def test_a_failed_delivery_comes_back_to_the_shelf(
     stock = await levels([packed["kg"], packed["box"]])
     assert (stock[packed["kg"]].on_hand, stock[packed["kg"]].reserved) == (40, 0)  # back on the shelf
     assert (await fetch("SELECT cod_collected FROM seller_order"))[0]["cod_collected"] is None  # nothing owed
+    parcel = (await client.get(f"/seller/v1/orders/{packed['sor']['id']}/parcel", headers=packed["key"])).json()
+    assert parcel["cod"]["paid_at_door"] is False
+    assert (parcel["reconciliation"]["collected"], parcel["reconciliation"]["status"]) == (None, "awaiting_collection")
+    tracking = (await fetch("SELECT tracking_code FROM parcel"))[0]["tracking_code"]
+    remitted = await client.post(  # a batch that pays for a parcel that came back is a problem, not cash
+        "/admin/v1/cod-remittances", params={"batch": "COD-00009"}, headers=bearer(operator),
+        content=f"tracking_code,amount,fee\n{tracking},{packed['sor']['cod_amount']},0\n",
+    )  # fmt: skip
+    assert [p["kind"] for p in remitted.json()["problems"]] == ["not_delivered"]
+    assert (await fetch("SELECT cod_remitted FROM seller_order"))[0]["cod_remitted"] is None
 
 
-async def test_cod_remittance_is_matched_per_tracking_code(
+async def test_cod_remittance_is_matched_per_tracking_code_and_a_batch_imported_twice_changes_nothing(
     client: httpx.AsyncClient, operator: str, packed: dict[str, Any], carrier_sim: CarrierSim, settings: Settings
 ) -> None:
-    await handed_over(packed, settings)
+    await handed_over(settings)
     carrier_sim.advance(packed["sor"]["id"], steps=3)
     for webhook in carrier_sim.take():
         await deliver(client, webhook)
-    await fetch("UPDATE seller_order SET cod_collected = NULL")  # as if the delivery report had not said
     tracking = (await fetch("SELECT tracking_code FROM parcel"))[0]["tracking_code"]
     amount = packed["sor"]["cod_amount"]
     csv = f"tracking_code,amount,fee\n{tracking},{amount},25000\nEJ999999999VN,50000,20000\n"
@@ -242,25 +223,21 @@ async def test_cod_remittance_is_matched_per_tracking_code(
                                  headers=headers)  # fmt: skip
     again = await client.post("/admin/v1/cod-remittances", params={"batch": "COD-00001"}, content=csv,
                               headers=headers)  # fmt: skip
-    wrong = await client.post(
-        "/admin/v1/cod-remittances",
-        params={"batch": "COD-00002"},
-        content=f"tracking_code,amount,fee\n{tracking},{amount - 1000},0\n",
-        headers=headers,
-    )
     garbage = await client.post("/admin/v1/cod-remittances", params={"batch": "COD-X"}, content="hello, world\n",
                                 headers=headers)  # fmt: skip
-    assert garbage.status_code == 422 and garbage.json()["code"] == "malformed_remittance"
-    problems = (await client.get("/admin/v1/cod-remittances/problems", headers=bearer(operator))).json()
+    bad_line = await client.post("/admin/v1/cod-remittances", params={"batch": "COD-Y"},
+                                 content=f"tracking_code,amount,fee\n{tracking},-5,0\n", headers=headers)  # fmt: skip
+    nameless = await client.post("/admin/v1/cod-remittances", params={"batch": ""}, content=csv, headers=headers)
 
     assert imported.status_code == 200, imported.text
-    assert imported.json()["matched"] == 1 and [u["tracking_code"] for u in imported.json()["unknown"]] == [
-        "EJ999999999VN"]  # fmt: skip
-    assert again.json()["repeated"] == 2 and again.json()["matched"] == 0
-    assert wrong.json()["mismatched"] == [{"tracking_code": tracking, "amount": amount - 1000, "expected": amount}]
-    assert [line["outcome"] for line in problems["lines"]] == ["unknown", "mismatch"]
-    assert problems["unremitted"] == []
-    assert (await fetch("SELECT cod_collected FROM seller_order"))[0]["cod_collected"] == amount
+    assert (imported.json()["lines"], imported.json()["matched"]) == (2, 1)
+    assert [p["kind"] for p in imported.json()["problems"]] == ["unknown_parcel"]
+    assert again.json()["repeated"] == 2 and again.json()["matched"] == 0 and again.json()["problems"] == []
+    assert garbage.status_code == 422 and garbage.json()["code"] == "malformed_remittance"
+    assert bad_line.status_code == 422 and bad_line.json()["line"] == 2
+    assert nameless.status_code in (400, 422)
+    assert (await fetch("SELECT cod_remitted FROM seller_order"))[0]["cod_remitted"] == amount
+    assert len(await fetch("SELECT id FROM cod_remittance_line")) == 2
 
 
 async def test_the_simulator_posts_its_webhooks_to_the_running_api(
@@ -285,7 +262,7 @@ async def test_the_simulator_posts_its_webhooks_to_the_running_api(
                         break
                 except httpx.HTTPError:
                     await asyncio.sleep(0.1)
-        await handed_over(packed, settings)
+        await handed_over(settings)
         carrier_sim.call("/_sim/config", {"webhook_url": f"http://127.0.0.1:{port}/webhooks/carriers/vnpost"})
         for _ in range(3):  # picked up, in transit, delivered: each tick posts its webhook
             assert carrier_sim.call("/_sim/tick")["waiting"] == 0

@@ -73,3 +73,10 @@ class CarrierSim:
 
     def take(self) -> list[dict[str, str]]:
         return list(self.call("/_sim/outbox/take"))
+
+    def remittance(self) -> tuple[str, str]:
+        """The carrier's next COD remittance batch, as its partner API serves it: (batch id, CSV text)."""
+        token = self.call("/api/v1/token", {"partner_id": self.partner_id, "secret": self.partner_secret})["token"]
+        answer = httpx.get(f"{self.url}/api/v1/remittances/next.csv", headers={"Token": token}, timeout=10)
+        answer.raise_for_status()
+        return answer.headers["X-Batch-Id"], answer.text
