@@ -198,7 +198,7 @@ async def apply_status(report: StatusReport, carrier: str) -> str:
             parcel["id"], report.status, report.happened_at, report.tracking_code,
         )  # fmt: skip
         await orders.follow_carrier(parcel["seller_order_id"], report.status, f"carrier:{carrier}", report.status_name,
-                                    report.money_collect, report.tracking_code)  # fmt: skip
+                                    report.money_collect, report.tracking_code, report.happened_at)  # fmt: skip
     return "applied"
 
 
