@@ -23,7 +23,7 @@ from market.core.loops import PollingLoop
 from market.core.outbox.delivery import deliver
 from market.core.outbox.relay import DELIVER_JOB, JobQueue, relay_once
 from market.core.resources import Resources, current
-from market.orders.jobs import purge_idempotency_keys, release_expired_reservations
+from market.orders.jobs import complete_seller_orders, purge_idempotency_keys, release_expired_reservations
 from market.payments.jobs import reconcile as reconcile_stripe
 from market.payments.registry import close_clients as payment_clients
 from market.settings import Settings
@@ -131,6 +131,7 @@ def build_worker(
             CronJob(mark_expired_certifications, cron="7 * * * *"),
             CronJob(release_expired_reservations, cron="* * * * *"),
             CronJob(purge_idempotency_keys, cron="17 * * * *"),
+            CronJob(complete_seller_orders, cron="*/15 * * * *"),
             CronJob(reconcile_stripe, cron="*/10 * * * *"),
         ],
         concurrency=settings.worker_concurrency,

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from market.core.clock import VIETNAM
+from market.core.db import fetch
 from market.settings import Settings
 from market.shipping.jobs import handoff_once
 from market.shipping.registry import carrier_for
@@ -19,6 +20,7 @@ from market.shipping.vnpost import DATETIME_FORMAT, signature
 from tests.buyers import mobile_buyer
 from tests.factories import bearer
 from tests.fakes.carrier import CarrierSim
+from tests.fakes.stripe import FakeStripe
 from tests.shoppers import checkout, checkout_body, fill_cart
 
 Drain = Callable[[], Awaitable[None]]
@@ -54,6 +56,16 @@ async def place(
     order = response.json()
     keys = {shop["seller"]["id"]: bearer(shop["key"]) for shop in shops}
     return Placed(order, buyer, keys, bearer(operator), order["seller_orders"])
+
+
+async def pay(client: httpx.AsyncClient, placed: Placed, settings: Settings, stripe: FakeStripe, drain: Drain) -> None:
+    """The buyer's card payment succeeds at (the fake) Stripe, whose signed events reach the webhook."""
+    from tests.api.test_payments import deliver
+
+    intent = (await fetch("SELECT provider_ref FROM payment WHERE order_id = $1", placed.id))[0]["provider_ref"]
+    for event in stripe.succeed(intent):
+        assert (await deliver(client, settings, event)).status_code == 200
+    await drain()
 
 
 async def pack(client: httpx.AsyncClient, placed: Placed, seller_order: dict[str, Any], percent: int = 100) -> dict:

@@ -213,17 +213,21 @@ async def pack(seller_order_id: str, actor: str, owner: Owner, packed: dict[str,
 
 
 async def refund(seller_order_id: str, actor: str, reason: str) -> None:
-    """An operator refunds a seller order whose money came in (card paid, or cash collected at delivery); the
-    payments side refunds a card, operators pay cash back by transfer."""
+    """An operator refunds a seller order whose money came in (card paid, or cash collected at delivery) and was
+    not already given back (a card-paid part cancelled or sent back was refunded when it moved); the payments side
+    refunds a card, operators pay cash back by transfer."""
     async with transaction():
         current = await _current(seller_order_id, OPERATOR)
-        paid = await _paid_for(current["order_id"])
-        collected = current["payment_method"] == "cod" and current["status"] in ("delivered", "completed", "returned")
         if "refunded" not in TRANSITIONS.get(current["status"], ()):
             raise _illegal(current["status"], "refunded")
-        if not (paid or collected):
-            raise Conflict("No money came in for this seller order.", code="nothing_to_refund")
-        row = await move(seller_order_id, "refunded", actor, reason, OPERATOR)
+        if current["payment_method"] == "cod":
+            due = current["cod_collected"] is not None
+        else:
+            due = current["status"] in ("delivered", "completed") and await _paid_for(current["order_id"])
+        if not due:
+            raise Conflict("No money came in for this seller order, or it was already given back.",
+                           code="nothing_to_refund")  # fmt: skip
+        row = await move(seller_order_id, "refunded", actor, reason, OPERATOR, [current["status"]])
         await record("seller_order.refunded", {
             "seller_order_id": seller_order_id, "order_id": row["order_id"], "seller_id": row["seller"],
             "amount": row["total"], "reason": reason, "actor": actor,

@@ -14,12 +14,13 @@ import pytest
 from market.core import clock
 from market.core.db import fetch, transaction
 from market.orders import lifecycle
+from market.orders.jobs import complete_seller_orders
 from market.orders.service import record_cod_remitted
 from market.settings import Settings
 from tests.buyers import seller_with_products
 from tests.fakes.carrier import CarrierSim
 from tests.fakes.stripe import FakeStripe
-from tests.orders_flow import Drain, Placed, pack, place, read, ship, views
+from tests.orders_flow import Drain, Placed, pack, pay, place, read, ship, views
 from tests.shoppers import variant_ids
 
 
@@ -59,9 +60,9 @@ async def test_a_delivered_cod_order_reads_collected_then_remitted_then_complete
         "delivered", "remitted", total)  # fmt: skip
 
     assert await lifecycle.complete_due(settings.return_window_days) == 0  # the window is still open
-    with clock.travel(timedelta(days=settings.return_window_days + 1)):
-        assert await lifecycle.complete_due(settings.return_window_days) == 1
-        assert await lifecycle.complete_due(settings.return_window_days) == 0
+    with clock.travel(timedelta(days=settings.return_window_days + 1)):  # the worker's cron job, days later
+        assert await complete_seller_orders({}) == 1
+        assert await complete_seller_orders({}) == 0
     order, _, (seller_view,) = await views(client, placed)
     assert order["status"] == "completed" and order["payment"]["status"] == "remitted"
     last = seller_view["history"][-1]
@@ -121,6 +122,11 @@ async def test_a_parcel_sent_back_reads_returned_not_completed(
     assert (order["payment"]["status"], order["payment"]["amount"], order["payment"]["paid_amount"]) == (
         "cancelled", 0, 0)  # fmt: skip
     assert await lifecycle.complete_due(settings.return_window_days) == 0
+    # no cash was collected for a parcel that came back: there is nothing to refund
+    refund = await client.post(f"/admin/v1/seller-orders/{sor['id']}/refund", json={"reason": "khiếu nại"},
+                               headers=placed.operator)  # fmt: skip
+    assert refund.status_code == 409 and refund.json()["code"] == "nothing_to_refund"
+    assert (await read(client, placed))["status"] == "returned"
 
 
 async def test_a_refunded_cod_order_reads_refunded(
@@ -148,16 +154,11 @@ async def test_catch_weight_settles_the_whole_order(
     client: httpx.AsyncClient, shop: dict[str, Any], operator: str, settings: Settings, stripe_fake: FakeStripe,
     worker: Drain, percent: int, method: str,
 ) -> None:  # fmt: skip
-    from tests.api.test_payments import deliver as deliver_stripe
-
     kg, box = variant_ids(shop["products"][0])
     placed = await place(client, [shop], [(kg, 2), (box, 1)], operator, payment_method=method)
     ordered = placed.order["total"]
     if method == "card":
-        intent = (await fetch("SELECT provider_ref FROM payment WHERE order_id = $1", placed.id))[0]["provider_ref"]
-        for event in stripe_fake.succeed(intent):
-            await deliver_stripe(client, settings, event)
-        await worker()
+        await pay(client, placed, settings, stripe_fake, worker)
     (sor,) = placed.seller_orders
 
     packed = await pack(client, placed, sor, percent)
@@ -176,3 +177,32 @@ async def test_catch_weight_settles_the_whole_order(
         assert payment["paid_amount"] == ordered
         assert payment["paid_amount"] - payment["refunded_amount"] == order["total"]
         assert payment["status"] == ("partially_refunded" if percent < 100 else "paid")
+
+
+async def test_a_card_order_sent_back_is_refunded_once_and_reads_returned(
+    client: httpx.AsyncClient, shop: dict[str, Any], operator: str, settings: Settings, carrier_sim: CarrierSim,
+    stripe_fake: FakeStripe, worker: Drain,
+) -> None:  # fmt: skip
+    kg, box = variant_ids(shop["products"][0])
+    placed = await place(client, [shop], [(kg, 2), (box, 1)], operator, payment_method="card")
+    await pay(client, placed, settings, stripe_fake, worker)
+    (sor,) = placed.seller_orders
+    assert (await read(client, placed))["payment"]["status"] == "paid"
+    await pack(client, placed, sor)
+    await ship(client, sor["id"], settings, carrier_sim, worker, ends="returned")
+
+    again = await client.post(f"/admin/v1/seller-orders/{sor['id']}/refund", json={"reason": "khiếu nại"},
+                              headers=placed.operator)  # fmt: skip
+    await worker()
+
+    assert again.status_code == 409 and again.json()["code"] == "nothing_to_refund"  # it went back on return
+    assert [refund["amount"] for refund in stripe_fake.refunds.values()] == [placed.order["total"]]
+    order = await read(client, placed)
+    assert order["status"] == "returned"
+    assert order["payment"] | {} == {
+        **order["payment"],
+        "status": "refunded",
+        "amount": 0,
+        "paid_amount": placed.order["total"],
+        "refunded_amount": placed.order["total"],
+    }
