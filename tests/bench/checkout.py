@@ -10,8 +10,10 @@ real app with granian, and runs:
 2. the same with three-variant carts (the lines in random order) that all share three hot variants of 50 units;
 3. one Idempotency-Key sent 1,000 times at once (1,000 connections): the orders it made;
 4. throughput without contention under wrk: checkouts of three-line carts from two sellers (each request its own
-   cart, lines spread over 600 variants with stock that never runs out) against L-reserve, a bare endpoint that
-   makes one conditional `UPDATE ... RETURNING` through raw asyncpg, in the same server and run.
+   cart, lines spread over 600 variants with stock that never runs out) against L-checkout, a bare endpoint doing
+   exactly checkout's round trips with raw drivers (HGETALL the cart, the read-and-price statement, the
+   reserve-and-write statement, DEL the cart), and L-reserve, one conditional `UPDATE ... RETURNING` through raw
+   asyncpg, in the same server and run, in rounds that alternate their order.
 
 Figures go to stdout and `.local/bench/checkout-<time>.json`. Not a pass/fail test.
 """
@@ -255,12 +257,14 @@ async def throughput_scenarios(settings: Settings, config: Config, carts: int, r
     scenarios = []
     for round_ in range(1, rounds + 1):  # the order alternates: a disk's fsync latency drifts during a run
         suffix = "" if round_ == 1 else f"-{round_}"
-        pair = [
+        trio = [
             Scenario(f"L-reserve{suffix}", "market_checkout", "/bench/l-reserve", method="POST"),
+            Scenario(f"L-checkout{suffix}", "market_checkout", "/bench/l-checkout", method="POST",
+                     body=json.dumps(BODY), lua=lua),
             Scenario(f"checkout{suffix}", "market_checkout", "/api/v1/checkout", method="POST", body=json.dumps(BODY),
-                     lua=lua, baseline=f"L-reserve{suffix}"),
+                     lua=lua, baseline=f"L-checkout{suffix}"),
         ]  # fmt: skip
-        scenarios += pair if round_ % 2 else pair[::-1]
+        scenarios += trio if round_ % 2 else trio[::-1]
     return scenarios
 
 
@@ -272,6 +276,22 @@ async def vacuum(settings: Settings) -> None:
         await connection.execute("VACUUM ANALYZE stock_level, orders, seller_order, order_line, outbox_event")
     finally:
         await connection.close()
+
+
+def ratios(results: list[Any]) -> list[dict[str, Any]]:
+    """Per round: checkout's throughput against L-checkout's (and its p99 against L-checkout's) and L-reserve's."""
+    by_name = {result.name: result for result in results}
+    found = []
+    for round_ in range(1, len([r for r in results if r.name.startswith("checkout")]) + 1):
+        suffix = "" if round_ == 1 else f"-{round_}"
+        checkout, full, reserve = (by_name[f"{name}{suffix}"] for name in ("checkout", "L-checkout", "L-reserve"))
+        found.append({
+            "round": round_, "checkout_rps": checkout.rps, "checkout_p99_ms": checkout.p99_ms,
+            "vs_l_checkout": round(checkout.rps / full.rps, 3) if full.rps else None,
+            "p99_vs_l_checkout": round(checkout.p99_ms / full.p99_ms, 2) if full.p99_ms else None,
+            "vs_l_reserve": round(checkout.rps / reserve.rps, 3) if reserve.rps else None,
+        })  # fmt: skip
+    return found
 
 
 def main() -> None:
@@ -303,15 +323,15 @@ def main() -> None:
     if "throughput" not in skip:
         # A longer warm-up: each of the pool's connections prepares the checkout's statement once.
         config = Config(args.duration, args.throughput_connections, 2, args.workers, args.out, warmup_s=4)
-        carts = max(20_000, (args.duration + 4) * args.rounds * 2 * 1_200)
+        carts = max(20_000, (args.duration + 4) * args.rounds * 2 * 1_500)  # checkout and L-checkout take carts
         scenarios = asyncio.run(throughput_scenarios(settings, config, carts, args.rounds))
         results = run(scenarios, config, between=lambda: asyncio.run(vacuum(settings)))
         report["throughput"] = [vars(result) for result in results]
-        checkout_rps = sum(r.rps for r in results if r.name.startswith("checkout"))
-        reserve_rps = sum(r.rps for r in results if r.name.startswith("L-reserve"))
-        report["throughput_pooled_ratio"] = round(checkout_rps / reserve_rps, 3) if reserve_rps else None
+        report["ratios"] = ratios(results)
         print(table(results))
-        print(f"checkout / L-reserve over all rounds: {report['throughput_pooled_ratio']}")
+        for line in report["ratios"]:
+            vs_full, p99, vs_reserve = line["vs_l_checkout"], line["p99_vs_l_checkout"], line["vs_l_reserve"]
+            print(f"round {line['round']}: checkout / L-checkout {vs_full} (p99 x{p99}), / L-reserve {vs_reserve}")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"checkout-{stamp}.json").write_text(json.dumps(report, indent=2, default=str))
     print(json.dumps({k: v for k, v in report.items() if k != "throughput"}, indent=2, default=str))
