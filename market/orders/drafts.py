@@ -21,8 +21,9 @@ from market.orders.tables import OrderLine
 from market.shipping.quotes import Chosen
 
 
-class ShippingAddress(msgspec.Struct, omit_defaults=True):
-    """The address an order ships to, as copied from the address book or the checkout's body."""
+class ShippingAddress(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True):
+    """The address an order ships to, as copied from the address book or the checkout's body (a key it does not
+    know is refused rather than dropped)."""
 
     recipient_name: str
     phone: str
