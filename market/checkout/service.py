@@ -1,13 +1,16 @@
-"""Placing an order from a cart, idempotently, in one transaction.
+"""Placing an order from a cart, idempotently, in one transaction. Checkout orchestrates; the orders context drafts
+the order's rows (`market.orders.drafts`) and the payments context the card payment's, as typed values.
 
-Before it: claim the Idempotency-Key, read the cart (Redis) and re-price every line from the database. Then one
-statement, and so one transaction, with no call to any other system: reserve every line's stock all or nothing
-(conditional updates, rows locked in variant order) and, only when everything fits, write the order, its seller
-orders, lines with their snapshots, history, outbox events and the idempotency recovery point. After it: start the
-payment through its gateway, store the response for replays and empty the cart.
+Before it: read the cart (Redis), re-price every line from the database, quote each seller's parcel and draft the
+rows. Then one statement, and so one transaction, with no call to any other system: claim the Idempotency-Key,
+reserve every line's stock all or nothing (conditional updates, rows locked in variant order) and, only when
+everything fits, write the order, its seller orders, lines with their snapshots, history, payment, outbox events
+and the idempotency recovery point. After it: start the payment through its gateway, store the response for
+replays and empty the cart.
 
-A cash-on-delivery checkout sends PostgreSQL three statements (claim, read, place) and Redis two round trips
-(read the cart, drop it); a crash anywhere leaves either the whole order with its reservations or nothing.
+A cash-on-delivery checkout sends PostgreSQL two statements (read and price, then reserve and write) and Redis two
+round trips (read the cart, drop it); a crash anywhere leaves either the whole order with its reservations or
+nothing.
 """
 
 from __future__ import annotations
