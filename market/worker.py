@@ -22,7 +22,7 @@ from market.core.loops import PollingLoop
 from market.core.outbox.delivery import deliver
 from market.core.outbox.relay import DELIVER_JOB, JobQueue, relay_once
 from market.core.resources import Resources, current
-from market.orders.jobs import purge_idempotency_keys, release_expired_reservations
+from market.orders.jobs import complete_seller_orders, purge_idempotency_keys, release_expired_reservations
 from market.payments.jobs import reconcile as reconcile_stripe
 from market.payments.registry import close_clients as payment_clients
 from market.returns.jobs import close_undisputed as close_undisputed_returns
@@ -134,6 +134,7 @@ def build_worker(
             CronJob(mark_calendar_changes, cron="0 * * * *"),  # 17:00 UTC is midnight in Vietnam
             CronJob(release_expired_reservations, cron="* * * * *"),
             CronJob(purge_idempotency_keys, cron="17 * * * *"),
+            CronJob(complete_seller_orders, cron="*/15 * * * *"),
             CronJob(reconcile_stripe, cron="*/10 * * * *"),
             CronJob(close_undisputed_returns, cron="23 * * * *"),
             CronJob(raise_unremitted_cod, cron="41 * * * *"),

@@ -1,20 +1,23 @@
-"""Placing an order from a cart, idempotently, in one transaction.
+"""Placing an order from a cart, idempotently, in one transaction. Checkout orchestrates; the orders context drafts
+the order's rows (`market.orders.drafts`) and the payments context the card payment's, as typed values.
 
-Before it: claim the Idempotency-Key, read the cart (Redis) and re-price every line from the database. Then one
-statement, and so one transaction, with no call to any other system: reserve every line's stock all or nothing
-(conditional updates, rows locked in variant order) and, only when everything fits, write the order, its seller
-orders, lines with their snapshots, history, outbox events and the idempotency recovery point. After it: start the
-payment through its gateway, store the response for replays and empty the cart.
+Before it: read the cart (Redis), re-price every line from the database, quote each seller's parcel and draft the
+rows. Then one statement, and so one transaction, with no call to any other system: claim the Idempotency-Key,
+reserve every line's stock all or nothing (conditional updates, rows locked in variant order) and, only when
+everything fits, write the order, its seller orders, lines with their snapshots, history, payment, outbox events
+and the idempotency recovery point. After it: start the payment through its gateway, store the response for
+replays and empty the cart.
 
-A cash-on-delivery checkout sends PostgreSQL three statements (claim, read, place) and Redis two round trips
-(read the cart, drop it); a crash anywhere leaves either the whole order with its reservations or nothing.
+A cash-on-delivery checkout sends PostgreSQL two statements (read and price, then reserve and write) and Redis two
+round trips (read the cart, drop it); a crash anywhere leaves either the whole order with its reservations or
+nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import msgspec
@@ -30,11 +33,12 @@ from market.core.idempotency import service as idempotency
 from market.core.ids import new_id
 from market.inventory import service as inventory
 from market.inventory.service import reservation_ctes
-from market.orders import reads
-from market.orders.mapping import Row, order_out
+from market.orders import drafts, reads
+from market.orders.drafts import Bought, OrderDraft, Part, Placing, ShippingAddress
+from market.orders.mapping import order_out
 from market.orders.reads import guest_order_token
 from market.orders.schemas import OrderOut
-from market.orders.tables import OrderLine
+from market.payments import service as payments
 from market.payments.gateway import PaymentGateway, PaymentRequest, PaymentStart
 from market.payments.registry import gateway_for
 from market.settings import Settings
@@ -72,16 +76,13 @@ class Placed:
     replayed: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
 class Draft:
-    """The rows one checkout writes, built before its transaction."""
+    """What one checkout writes, built before its transaction: the order's rows (by the orders context) and, for a
+    card, the payment's (by the payments context)."""
 
-    order: Row
-    seller_orders: list[Row] = field(default_factory=list)
-    lines: list[Row] = field(default_factory=list)
-    history: list[Row] = field(default_factory=list)
-    wanted: dict[str, int] = field(default_factory=dict)
-    payments: list[Row] = field(default_factory=list)
+    order: OrderDraft
+    payments: list[payments.PaymentRow]
 
 
 async def place_order(
@@ -109,9 +110,9 @@ async def place_order(
     if not placed["claimed"]:
         earlier = await idempotency.lookup(buyer.scope, key, request_hash)
         if earlier is None:
-            raise await _out_of_stock(draft.wanted)
+            raise await _out_of_stock(draft.order.wanted)
         return await _again(earlier, buyer, store, gateway, settings)
-    order_id = draft.order["id"]
+    order_id = draft.order.order.id
     if cod_body is not None:
         await _empty_cart(store, buyer.cart)
         return Placed(CREATED, cod_body, order_id)
@@ -206,77 +207,42 @@ def _check_lines(lines: list[Any], variants: dict[str, SaleVariant]) -> None:
 async def _draft(
     store: CartStore, quoter: Quoter, buyer: Buyer, request: Request, gateway: PaymentGateway, reservation_ttl_s: int
 ) -> Draft:
-    """Read the cart, re-price it from the database and build every row the order needs."""
+    """Read the cart, re-price it from the database, quote each seller's parcel and have the orders context (and
+    for a card, the payments context) draft every row."""
     lines = await store.lines(buyer.cart, renew=False)  # it is emptied in a moment
     if not lines:
         raise Conflict("The cart is empty.", code="cart_empty")
     variants = await sale_variants([line.variant_id for line in lines])
     _check_lines(lines, variants)
-    now = datetime.now(UTC)
+    now = clock.now()
     cod = gateway.confirms_at_checkout
-    destination = request.address["province_code"]
-    draft = Draft(order={"id": new_id("ord")})
-    groups: dict[str, list[tuple[Any, SaleVariant]]] = {}
+    address = msgspec.convert(request.address, ShippingAddress)
+    groups: dict[str, list[Bought]] = {}
     for line in lines:
         variant = variants[line.variant_id]
-        groups.setdefault(variant.seller.id, []).append((line, variant))
-        draft.wanted[variant.id] = line.quantity
+        groups.setdefault(variant.seller.id, []).append(Bought(variant, line.quantity))
     routes = [
-        Route(items[0][1].pickup_province_code, destination, sum(v.weight_g * line.quantity for line, v in items), cod,
-              min(v.shelf_life_days for _, v in items))
+        Route(items[0].variant.pickup_province_code, address.province_code,
+              sum(item.variant.weight_g * item.quantity for item in items), cod,
+              min(item.variant.shelf_life_days for item in items))
         for items in groups.values()
     ]  # fmt: skip
     quotes = await quoter.choose(routes)
-    for (seller_id, items), route, shipping in zip(groups.items(), routes, quotes, strict=True):
-        seller_order_id = new_id("sor")
-        subtotal = sum(variant.price * line.quantity for line, variant in items)
-        weight = route.weight_g
-        status = "confirmed" if cod else "pending_payment"
-        draft.seller_orders.append({
-            "id": seller_order_id, "order_id": draft.order["id"], "seller": seller_id, "status": status,
-            "payment_method": request.payment_method, "subtotal": subtotal, "final_subtotal": None,
-            "shipping_fee": shipping.fee, "shipping_zone": shipping.zone, "shipping_service": shipping.service,
-            "transit_days": shipping.transit_days, "total": subtotal + shipping.fee,
-            "cod_amount": subtotal + shipping.fee if cod else 0, "weight_g": weight,
-            "origin_province_code": items[0][1].pickup_province_code, "destination_province_code": destination,
-            "status_reason": None, "cod_remitted": None, "delivered_at": None, "open_returns": 0, "version": 1,
-            "created_at": now, "updated_at": now,
-        })  # fmt: skip
-        draft.history.append({"seller_order": seller_order_id, "from_status": None, "to_status": status,
-                              "actor": buyer.actor, "reason": "checkout", "at": now})  # fmt: skip
-        for position, (line, variant) in enumerate(items):
-            draft.lines.append({
-                "id": new_id("oln"), "seller_order": seller_order_id, "position": position,
-                "variant_id": variant.id, "product_id": variant.product_id, "sku": variant.sku,
-                "product_name": variant.product_name, "unit": variant.unit, "unit_size": variant.unit_size,
-                "unit_price": variant.price, "quantity": line.quantity, "weight_g": variant.weight_g,
-                "line_total": variant.price * line.quantity, "catch_weight": variant.catch_weight,
-                "tolerance_percent": variant.tolerance_percent, "preorder": variant.level.preorder_capacity is not None,
-                "packed_weight_g": None, "final_total": None,
-            })  # fmt: skip
-    draft.seller_orders.sort(key=lambda seller_order: seller_order["id"])  # as reads list them
-    subtotal = sum(so["subtotal"] for so in draft.seller_orders)
-    shipping_fee = sum(so["shipping_fee"] for so in draft.seller_orders)
-    draft.order.update({
-        "account_id": buyer.account_id, "guest_cart_id": None if buyer.account_id else buyer.cart.id,
-        "email": request.email, "phone": request.phone, "shipping_address": request.address,
-        "payment_method": request.payment_method, "payment_status": "cod_pending" if cod else "pending",
-        "currency": "VND", "subtotal": subtotal, "shipping_fee": shipping_fee, "total": subtotal + shipping_fee,
-        "paid_amount": 0, "reserved_until": None if cod else now + timedelta(seconds=reservation_ttl_s),
-        "created_at": now, "updated_at": now,
-    })  # fmt: skip
-    if not cod:  # the local payment record, written with the order, before the processor hears of it
-        draft.payments.append({
-            "id": new_id("pay"), "order_id": draft.order["id"], "method": request.payment_method,
-            "provider": "stripe", "provider_ref": None, "client_secret": None, "status": "pending",
-            "currency": "VND", "amount": subtotal + shipping_fee, "amount_received": 0, "amount_refunded": 0,
-            "disputed_at": None, "dispute_reason": None, "created_at": now, "updated_at": now,
-        })  # fmt: skip
-    return draft
+    parts = [Part(seller_id, items, shipping, route.weight_g)
+             for (seller_id, items), route, shipping in zip(groups.items(), routes, quotes, strict=True)]  # fmt: skip
+    placing = Placing(
+        account_id=buyer.account_id, guest_cart_id=None if buyer.account_id else buyer.cart.id, actor=buyer.actor,
+        email=request.email, phone=request.phone, address=address, payment_method=request.payment_method, cod=cod,
+        reserved_until=None if cod else now + timedelta(seconds=reservation_ttl_s),
+    )  # fmt: skip
+    order = drafts.draft_order(placing, parts, now)
+    # a card's local payment record is written with the order, before the processor hears of it
+    card = [] if cod else [payments.draft_payment(order.order.id, request.payment_method, order.order.total, now)]
+    return Draft(order, card)
 
 
 def _body(draft: Draft, start: PaymentStart, buyer: Buyer, settings: Settings) -> bytes:
-    order = order_out(draft.order, draft.seller_orders, draft.lines, draft.history, start)
+    order = order_out(*draft.order.as_rows(), None, start)
     return msgspec.json.encode(_with_access(order, buyer, settings))
 
 
@@ -287,79 +253,56 @@ def _with_access(order: OrderOut, buyer: Buyer, settings: Settings) -> OrderOut:
     return order
 
 
-_LINE_COLUMNS = [column._meta.db_column_name for column in OrderLine._meta.columns]
-_LINE_VALUES = ", ".join("r.preorder" if name == "preorder" else f"x.{name}" for name in _LINE_COLUMNS)
-
-_CLAIM = idempotency.claim_cte("(SELECT ok FROM verdict)", "$8", "$9", "$10", "$11", "$12")
+_CLAIMED = "EXISTS (SELECT 1 FROM claimed)"
 
 # One statement, so one implicit transaction: lock the lines' stock rows in variant order and, only when every line
 # fits and the Idempotency-Key is new, claim the key (with the response, for COD), reserve the stock and write the
-# order, its seller orders, lines (each marked as reserved from stock or from a pre-order capacity), history and
-# outbox events.
+# order, its seller orders, lines (each marked as reserved from stock or from a pre-order capacity), history,
+# payment and outbox events (the orders and payments contexts write the clauses of their own rows).
 PLACE_SQL = f"""
 WITH {
     reservation_ctes(
         "$1",
         "$2",
-        gate="EXISTS (SELECT 1 FROM claimed)",
+        gate=_CLAIMED,
         before_reserving=idempotency.claim_cte("(SELECT ok FROM verdict)", "$8", "$9", "$10", "$11", "$12"),
     )
 },
-o AS (
-    INSERT INTO orders SELECT * FROM jsonb_populate_record(NULL::orders, $3::jsonb) WHERE EXISTS (SELECT 1 FROM claimed)
-),
-so AS (
-    INSERT INTO seller_order SELECT * FROM jsonb_populate_recordset(NULL::seller_order, $4::jsonb)
-    WHERE EXISTS (SELECT 1 FROM claimed)
-),
-ln AS (
-    INSERT INTO order_line ({", ".join(_LINE_COLUMNS)})
-    SELECT {_LINE_VALUES}
-    FROM jsonb_populate_recordset(NULL::order_line, $5::jsonb) x JOIN reserved r USING (variant_id)
-),
-tr AS (
-    INSERT INTO seller_order_transition (seller_order, from_status, to_status, actor, reason, at)
-    SELECT * FROM jsonb_to_recordset($6::jsonb)
-        AS t(seller_order varchar, from_status varchar, to_status varchar, actor varchar, reason text, at timestamptz)
-    WHERE EXISTS (SELECT 1 FROM claimed)
-),
+{drafts.insert_ctes(_CLAIMED, "$3", "$4", "$5", "$6")},
 ev AS (
     INSERT INTO outbox_event (event_id, type, payload, occurred_at, publish_count)
     SELECT event_id, type, payload, now(), 0
     FROM jsonb_to_recordset($7::jsonb) AS e(event_id varchar, type varchar, payload jsonb)
-    WHERE EXISTS (SELECT 1 FROM claimed)
+    WHERE {_CLAIMED}
 ),
-pay AS (
-    INSERT INTO payment SELECT * FROM jsonb_populate_recordset(NULL::payment, $13::jsonb)
-    WHERE EXISTS (SELECT 1 FROM claimed)
-)
-SELECT EXISTS (SELECT 1 FROM claimed) AS claimed
-"""  # noqa: S608 (built from constants: the reservation clauses and the table's own column names)
+{payments.insert_cte(_CLAIMED, "$13")}
+SELECT {_CLAIMED} AS claimed
+"""  # noqa: S608 (built from constants: the contexts' clauses and placeholders)
 
 
 def _place_args(draft: Draft, scope_key: str, request_hash: str, body: bytes | None) -> list[Any]:
-    order_id = draft.order["id"]
+    order = draft.order
     events = [
         {"event_id": new_id("evt"), "type": "order.created", "payload": {
-            "order_id": order_id, "payment_method": draft.order["payment_method"],
-            "seller_order_ids": [so["id"] for so in draft.seller_orders]}},
+            "order_id": order.order.id, "payment_method": order.order.payment_method,
+            "seller_order_ids": [so.id for so in order.seller_orders]}},
         {"event_id": new_id("evt"), "type": "stock.updated",
-         "payload": {"product_ids": sorted({line["product_id"] for line in draft.lines})}},
+         "payload": {"product_ids": sorted({line.product_id for line in order.lines})}},
     ]  # fmt: skip
-    encode = msgspec.json.encode
-    variant_ids = sorted(draft.wanted)
+    wanted = order.wanted
+    variant_ids = sorted(wanted)
     return [
         variant_ids,
-        [draft.wanted[variant_id] for variant_id in variant_ids],
-        encode(draft.order).decode(),
-        encode(draft.seller_orders).decode(),
-        encode(draft.lines).decode(),
-        encode(draft.history).decode(),
-        encode(events).decode(),
+        [wanted[variant_id] for variant_id in variant_ids],
+        drafts.encode(order.order),
+        drafts.encode(order.seller_orders),
+        drafts.encode(order.lines),
+        drafts.encode(order.history),
+        drafts.encode(events),
         scope_key,
         request_hash,
-        order_id,
+        order.order.id,
         CREATED if body is not None else None,
         body.decode() if body is not None else None,
-        encode(draft.payments).decode(),
+        drafts.encode(draft.payments),
     ]

@@ -4,10 +4,12 @@ API representations: one mapping for both, so a checkout's answer and a later re
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
 from market.core.schemas import rfc3339
 from market.geo.service import province_out, ward_out
+from market.orders.lifecycle import return_window_days, standing, window_ends_on
 from market.orders.schemas import (
     AddressOut,
     CatchWeightOut,
@@ -17,7 +19,6 @@ from market.orders.schemas import (
     SellerOrderOut,
     TransitionOut,
 )
-from market.orders.states import order_status
 from market.payments.gateway import PaymentStart
 
 Row = dict[str, Any]
@@ -83,7 +84,15 @@ def seller_order_out(seller_order: Row, lines: list[Row], history: list[Row], ad
         shipping_address=address_out(address),
         created_at=rfc3339(seller_order["created_at"]),
         updated_at=rfc3339(seller_order["updated_at"]),
+        cod_collected=seller_order["cod_collected"],
+        cod_remitted=seller_order["cod_remitted"],
+        delivered_at=rfc3339(seller_order["delivered_at"]),
+        return_window_ends_on=_isoformat(window_ends_on(seller_order["delivered_at"], return_window_days())),
     )
+
+
+def _isoformat(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def by_seller_order(rows: list[Row]) -> dict[str, list[Row]]:
@@ -94,27 +103,31 @@ def by_seller_order(rows: list[Row]) -> dict[str, list[Row]]:
 
 
 def order_out(
-    order: Row, seller_orders: list[Row], lines: list[Row], history: list[Row], start: PaymentStart | None = None
-) -> OrderOut:
-    """The buyer's view of an order; `start` adds what the client does next to pay (at checkout)."""
+    order: Row, seller_orders: list[Row], lines: list[Row], history: list[Row], payment_row: Row | None = None,
+    start: PaymentStart | None = None,
+) -> OrderOut:  # fmt: skip
+    """The buyer's view of an order (its card payment's row, if any); `start` adds what the client does next to
+    pay (at checkout). Status, payment and amounts come from `lifecycle.standing`."""
     lines_of, history_of = by_seller_order(lines), by_seller_order(history)
     address = order["shipping_address"]
+    now = standing(order, seller_orders, payment_row)
     payment = PaymentOut(
         method=order["payment_method"],
-        status=order["payment_status"],
-        amount=order["total"],
-        paid_amount=order["paid_amount"],
+        status=now.payment_status,
+        amount=now.amount,
+        paid_amount=now.paid_amount,
+        refunded_amount=now.refunded_amount,
         client_secret=start.client_secret if start else None,
         publishable_key=start.publishable_key if start else None,
         next_action=start.status if start else None,
     )
     return OrderOut(
         id=order["id"],
-        status=order_status([seller_order["status"] for seller_order in seller_orders]),
+        status=now.status,
         currency=order["currency"],
-        subtotal=order["subtotal"],
-        shipping_fee=order["shipping_fee"],
-        total=order["total"],
+        subtotal=now.subtotal,
+        shipping_fee=now.shipping_fee,
+        total=now.total,
         payment=payment,
         email=order["email"],
         phone=order["phone"],

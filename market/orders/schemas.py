@@ -73,14 +73,22 @@ class SellerOrderOut(msgspec.Struct):
     shipping_address: AddressOut
     created_at: str | None
     updated_at: str | None
+    cod_collected: int | None = None  # the cash the carrier reported collecting at delivery
+    cod_remitted: int | None = None  # the cash its remittance batch paid over to the marketplace
+    delivered_at: str | None = None
+    return_window_ends_on: str | None = None  # the last Vietnamese day to open a return; completed after it
     object: str = "seller_order"
 
 
 class PaymentOut(msgspec.Struct):
+    """`amount`: what the buyer pays in the end (the parts not cancelled, sent back or refunded); `paid_amount`:
+    what came in (card received, or cash collected); `refunded_amount`: what went back."""
+
     method: str
     status: str
     amount: int
     paid_amount: int
+    refunded_amount: int = 0
     client_secret: str | None = None
     publishable_key: str | None = None
     next_action: str | None = None

@@ -9,10 +9,12 @@ status out of a reserving state goes on to release it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from market.audit import service as audit
 from market.catalog import preorders
+from market.core import clock
 from market.core.db import fetch, transaction
 from market.core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from market.core.outbox.service import record
@@ -136,8 +138,9 @@ async def start_packing(seller_order_id: str, actor: str, owner: Owner) -> None:
         await record("seller_order.packing", {"seller_order_id": seller_order_id, "order_id": row["order_id"]})
 
 
-def _final_totals(lines: list[dict[str, Any]], packed: dict[str, int]) -> dict[str, int]:
-    """The final amount of each catch-weight line from its packed weight; 422 naming each line at fault."""
+def _final_totals(lines: list[dict[str, Any]], packed: dict[str, int], card: bool) -> dict[str, int]:
+    """The final amount of each catch-weight line from its packed weight; 422 naming each line at fault. A card's
+    charge cannot grow: packed heavier, a card-paid line costs what was charged."""
     errors: list[FieldError] = []
     by_id = {line["id"]: line for line in lines}
     for index, line_id in enumerate(packed):
@@ -163,7 +166,8 @@ def _final_totals(lines: list[dict[str, Any]], packed: dict[str, int]) -> dict[s
                 f"Ordered {nominal} g; the packed weight must be between {low} and {high} g (±{tolerance}%).",
             ))  # fmt: skip
             continue
-        finals[line_id] = (line["line_total"] * weight + nominal // 2) // nominal
+        final = (line["line_total"] * weight + nominal // 2) // nominal
+        finals[line_id] = min(final, line["line_total"]) if card else final
     if errors:
         raise ValidationFailed(errors)
     return finals
@@ -180,17 +184,26 @@ UPDATE seller_order SET final_subtotal = $5, total = $5 + shipping_fee,
 WHERE id = $1 RETURNING total, cod_amount
 """
 
+SETTLE_ORDER_SQL = """
+UPDATE orders o SET subtotal = s.subtotal, total = s.total, updated_at = now()
+FROM (SELECT sum(coalesce(final_subtotal, subtotal))::bigint AS subtotal, sum(total)::bigint AS total
+      FROM seller_order WHERE order_id = $1) s
+WHERE o.id = $1
+"""
+
 
 async def pack(seller_order_id: str, actor: str, owner: Owner, packed: dict[str, int]) -> None:
     """Mark a seller order packed with the packed weight of each catch-weight line: the amounts follow the weights
     (within each line's tolerance) and the cash to collect is fixed before handoff."""
     async with transaction():
         current = await _current(seller_order_id, owner)
+        # The order first (as payment confirmation locks it): two sellers packing at once settle its total in turn.
+        await fetch("SELECT id FROM orders WHERE id = $1 FOR UPDATE", current["order_id"])
         lines = [dict(row) for row in await fetch("SELECT * FROM order_line WHERE seller_order = $1", seller_order_id)]
         if current["status"] != "packing":
             raise _illegal(current["status"], "packed")
         await preorders.ensure_harvested(line["variant_id"] for line in lines if line["preorder"])
-        finals = _final_totals(lines, packed)
+        finals = _final_totals(lines, packed, current["payment_method"] != "cod")
         final_subtotal = 0
         for line in lines:
             final_subtotal += finals[line["id"]] if line["id"] in finals else line["line_total"]
@@ -198,6 +211,7 @@ async def pack(seller_order_id: str, actor: str, owner: Owner, packed: dict[str,
         totals = await fetch(
             PACK_SQL, seller_order_id, ids, [packed[i] for i in ids], [finals[i] for i in ids], final_subtotal
         )
+        await fetch(SETTLE_ORDER_SQL, current["order_id"])  # the order's total is its seller orders' (final) totals
         row = await move(seller_order_id, "packed", actor, None, owner)
         await record("seller_order.packed", {
             "seller_order_id": seller_order_id, "order_id": row["order_id"], "seller_id": row["seller"],
@@ -207,17 +221,21 @@ async def pack(seller_order_id: str, actor: str, owner: Owner, packed: dict[str,
 
 
 async def refund(seller_order_id: str, actor: str, reason: str) -> None:
-    """An operator refunds a seller order whose money came in (card paid, or cash collected at delivery); the
-    payments side refunds a card, operators pay cash back by transfer."""
+    """An operator refunds a seller order whose money came in (card paid, or cash collected at delivery) and was
+    not already given back (a card-paid part cancelled or sent back was refunded when it moved); the payments side
+    refunds a card, operators pay cash back by transfer."""
     async with transaction():
         current = await _current(seller_order_id, OPERATOR)
-        paid = await _paid_for(current["order_id"])
-        collected = current["payment_method"] == "cod" and current["status"] in ("delivered", "completed", "returned")
         if "refunded" not in TRANSITIONS.get(current["status"], ()):
             raise _illegal(current["status"], "refunded")
-        if not (paid or collected):
-            raise Conflict("No money came in for this seller order.", code="nothing_to_refund")
-        row = await move(seller_order_id, "refunded", actor, reason, OPERATOR)
+        if current["payment_method"] == "cod":
+            due = current["cod_collected"] is not None
+        else:
+            due = current["status"] in ("delivered", "completed") and await _paid_for(current["order_id"])
+        if not due:
+            raise Conflict("No money came in for this seller order, or it was already given back.",
+                           code="nothing_to_refund")  # fmt: skip
+        row = await move(seller_order_id, "refunded", actor, reason, OPERATOR, [current["status"]])
         await record("seller_order.refunded", {
             "seller_order_id": seller_order_id, "order_id": row["order_id"], "seller_id": row["seller"],
             "amount": row["total"], "reason": reason, "actor": actor,
@@ -332,11 +350,13 @@ def _path(current: str, target: str) -> list[str]:
 
 
 async def follow_carrier(
-    seller_order_id: str, parcel_status: str, actor: str, note: str | None, money_collect: int, reference: str
-) -> list[str]:
+    seller_order_id: str, parcel_status: str, actor: str, note: str | None, money_collect: int, reference: str,
+    happened_at: datetime | None = None,
+) -> list[str]:  # fmt: skip
     """Move a seller order to where its parcel is (inside the caller's transaction), through every status on the
     way when reports were missed: the stock leaves at pickup, comes back on return, and the cash collected at
-    delivery is recorded. Returns the statuses it went through."""
+    delivery is recorded with when it was delivered (`happened_at`, the carrier's time; else the clock's), from
+    which its return window runs. Returns the statuses it went through."""
     target = CARRIER_TARGETS.get(parcel_status)
     if target is None:
         return []
@@ -350,8 +370,11 @@ async def follow_carrier(
             holds, product_ids = await _holds(seller_order_id)
             await (inventory.consume if status == "handed_over" else inventory.restock)(holds)
             await record("stock.updated", {"product_ids": product_ids})
-        if status == "delivered" and money_collect:
-            await record_cod_collected(seller_order_id, money_collect, reference)
+        if status == "delivered":
+            await fetch("UPDATE seller_order SET delivered_at = $2 WHERE id = $1 AND delivered_at IS NULL",
+                        seller_order_id, happened_at or clock.now())  # fmt: skip
+            if money_collect:
+                await record_cod_collected(seller_order_id, money_collect, reference)
         if status == "returned":
             refund_due = row["total"] if await _paid_for(row["order_id"]) else 0
             facts["refund_due"] = refund_due

@@ -1,5 +1,6 @@
-"""Order tables. Checkout writes them in one statement (`market.checkout.service`), so the columns here and the
-rows it builds must agree; the migration's CHECK constraints refuse negative money and quantities."""
+"""Order tables. A new order is written in checkout's one statement from the rows `market.orders.drafts` builds,
+whose Structs carry every column here (tests/unit/test_states.py checks it); the migration's CHECK constraints
+refuse negative money and quantities."""
 
 from __future__ import annotations
 

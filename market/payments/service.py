@@ -8,6 +8,7 @@ late event changes nothing twice.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -20,6 +21,41 @@ from market.core.ids import new_id
 from market.core.outbox.service import record
 from market.orders import service as orders
 from market.payments.gateway import PaymentGateway, RefundRequest
+
+
+class PaymentRow(msgspec.Struct):
+    """A row of `payment`: the local record of a card payment, written with its order before the processor hears
+    of it."""
+
+    id: str
+    order_id: str
+    method: str
+    provider: str
+    status: str
+    currency: str
+    amount: int
+    created_at: datetime
+    updated_at: datetime
+    provider_ref: str | None = None
+    client_secret: str | None = None
+    amount_received: int = 0
+    amount_refunded: int = 0
+    disputed_at: datetime | None = None
+    dispute_reason: str | None = None
+
+
+def draft_payment(order_id: str, method: str, amount: int, now: datetime) -> PaymentRow:
+    """The pending payment of a new card order (Stripe's PaymentIntent is made after the commit)."""
+    return PaymentRow(new_id("pay"), order_id, method, "stripe", "pending", "VND", amount, now, now)
+
+
+def insert_cte(gate: str, payments: str) -> str:
+    """The WITH-clause that writes drafted payments (`payments`: a jsonb parameter of `PaymentRow`s) in the caller's
+    statement, when `gate` holds."""
+    return f"""pay AS (
+    INSERT INTO payment SELECT * FROM jsonb_populate_recordset(NULL::payment, {payments}::jsonb) WHERE {gate}
+)"""  # noqa: S608 (placeholders)
+
 
 HANDLED_EVENTS = (
     "payment_intent.succeeded",
@@ -239,6 +275,12 @@ async def list_payments(disputed: bool | None, before: str | None, limit: int) -
         "AND ($2::varchar IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
         disputed, before, limit,
     )  # fmt: skip
+    return [dict(row) for row in rows]
+
+
+async def payments_of(order_ids: list[str]) -> list[dict[str, Any]]:
+    """The card payments of these orders (at most one each), for the orders' standing."""
+    rows = await fetch("SELECT * FROM payment WHERE order_id = ANY($1::varchar[])", order_ids)
     return [dict(row) for row in rows]
 
 

@@ -274,7 +274,7 @@ async def _follow(parcel: dict[str, Any], report: StatusReport, carrier: str) ->
         await returns.follow_parcel(parcel["return_id"], report.status, f"carrier:{carrier}", report.status_name)
         return
     await orders.follow_carrier(parcel["seller_order_id"], report.status, f"carrier:{carrier}", report.status_name,
-                                report.money_collect, report.tracking_code)  # fmt: skip
+                                report.money_collect, report.tracking_code, report.happened_at)  # fmt: skip
 
 
 async def seller_orders_with_parcels(status: str | None, limit: int) -> list[str]:

@@ -54,6 +54,15 @@ async def test_cod_checkout_of_two_sellers(client: httpx.AsyncClient, operator: 
     read = await client.get(f"/api/v1/orders/{order['id']}", headers=buyer["headers"])
     assert read.status_code == 200
     assert read.json()["seller_orders"] == order["seller_orders"]
+    assert same_but_the_next_step(order, read.json())  # the checkout's answer is derived as every read is
+
+
+def same_but_the_next_step(answer: dict, read: dict) -> bool:
+    """The checkout's answer reads as the order does later, but for what the client does next to pay."""
+    assert answer["payment"]["status"] == read["payment"]["status"]
+    assert answer["payment"]["amount"] == read["payment"]["amount"] == answer["total"]
+    payment = {**answer["payment"], "next_action": None, "client_secret": None, "publishable_key": None}
+    return {**answer, "payment": payment, "access_token": None} == {**read, "access_token": None}
 
 
 async def test_guest_checkout_needs_contact(client: httpx.AsyncClient, operator: str, categories: None) -> None:
@@ -76,6 +85,7 @@ async def test_guest_checkout_needs_contact(client: httpx.AsyncClient, operator:
     path = f"/api/v1/guest-orders/{order['id']}"
     read = await client.get(path, headers={"Order-Token": order["access_token"]})
     assert read.status_code == 200 and read.json()["seller_orders"] == order["seller_orders"]
+    assert same_but_the_next_step(order, read.json())
     forged = order["access_token"][:-4] + "AAAA"
     for headers_ in ({}, {"Order-Token": forged}, {"Order-Token": "ord_x.y"}):
         assert (await client.get(path, headers=headers_)).status_code == 404

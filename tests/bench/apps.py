@@ -8,16 +8,23 @@ that show the limit of what an endpoint could do (the same SQL through raw async
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import random
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 from litestar import Litestar, Request, Response, get, post
 
 from market.app import create_app
+from market.cart.tokens import verify_guest_token
+from market.catalog.reads import SALE_VARIANTS_SQL
 from market.catalog.storefront import DETAIL_SQL
+from market.checkout.service import PLACE_SQL
 from market.core import clock
+from market.core.ids import new_id
 from market.core.resources import Resources, keep_session
+from market.orders.drafts import LineRow, OrderRow, SellerOrderRow, ShippingAddress, TransitionRow, encode
 from market.settings import Settings
 
 
@@ -84,6 +91,68 @@ async def l_reserve() -> dict[str, int]:
     return {"reserved": int(reserved or 0)}
 
 
+L_ADDRESS = ShippingAddress("Bench", "+84912345678", "1 Hàng Bạc", 70, 1)
+L_FEE = 30_000
+
+
+def _l_rows(cart_id: str, wanted: dict[str, int], variants: list[asyncpg.Record]) -> tuple[str, list[Any]]:
+    """The least Python between checkout's round trips: the rows of a cash-on-delivery order of these variants,
+    one seller order per seller at a fixed shipping fee, as PLACE_SQL's parameters (from $3 on)."""
+    now, order_id = datetime.now(UTC), new_id("ord")
+    seller_orders: dict[str, SellerOrderRow] = {}
+    lines: list[LineRow] = []
+    for row in variants:
+        quantity = wanted[row["id"]]
+        part = seller_orders.get(row["seller_id"])
+        if part is None:
+            part = seller_orders[row["seller_id"]] = SellerOrderRow(
+                new_id("sor"), order_id, row["seller_id"], "confirmed", "cod", 0, L_FEE, "national", "BUU_KIEN", 3,
+                L_FEE, L_FEE, 0, row["pickup_province_code"], 1, now, now)  # fmt: skip
+        part.subtotal += row["price"] * quantity
+        part.total = part.cod_amount = part.subtotal + L_FEE
+        part.weight_g += row["weight_g"] * quantity
+        lines.append(LineRow(new_id("oln"), part.id, len(lines), row["id"], row["product_id"], row["sku"],
+                             row["product_name"], row["unit"], row["unit_size"], row["price"], quantity,
+                             row["weight_g"], row["price"] * quantity, row["catch_weight"], row["tolerance_percent"],
+                             False))  # fmt: skip
+    parts = list(seller_orders.values())
+    subtotal = sum(part.subtotal for part in parts)
+    order = OrderRow(order_id, None, cart_id, "bench@example.vn", "+84912345678", L_ADDRESS, "cod", "cod_pending",
+                     "VND", subtotal, L_FEE * len(parts), subtotal + L_FEE * len(parts), 0, None, now, now)  # fmt: skip
+    history = [TransitionRow(part.id, None, "confirmed", "guest", "checkout", now) for part in parts]
+    events = [{"event_id": new_id("evt"), "type": "order.created", "payload": {"order_id": order_id}},
+              {"event_id": new_id("evt"), "type": "stock.updated",
+               "payload": {"product_ids": sorted({line.product_id for line in lines})}}]  # fmt: skip
+    return order_id, [encode(order), encode(parts), encode(lines), encode(history), encode(events)]
+
+
+@post("/bench/l-checkout", include_in_schema=False)
+async def l_checkout(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """L-checkout: exactly checkout's round trips for a guest's cash-on-delivery order, with raw drivers and no
+    framework between them: read the cart (Redis HGETALL), the read-and-price statement (SALE_VARIANTS_SQL), the
+    reserve-and-write statement (PLACE_SQL: key claimed, stock reserved, every row written), drop the cart (DEL)."""
+    resources: Resources = request.app.state.resources
+    settings = resources.settings
+    cart_id = verify_guest_token(settings.secret_key, request.headers["Cart-Token"])
+    key = f"{settings.redis_key_prefix}cart:{cart_id}"
+    fields = await resources.redis.hgetall(key)  # type: ignore[misc]
+    wanted = {name[2:]: int(value) for name, value in fields.items() if name.startswith("q:")}
+    if not wanted:
+        return Response(b'{"code": "cart_empty"}', status_code=409, media_type="application/json")
+    pool = await raw_pool()
+    variants = await pool.fetch(SALE_VARIANTS_SQL, list(wanted))
+    order_id, rows = _l_rows(cart_id, wanted, variants)
+    body = f'{{"id": "{order_id}", "object": "order"}}'
+    variant_ids = sorted(wanted)
+    scope_key = f"guest:{cart_id}:{request.headers['Idempotency-Key']}"
+    claimed = await pool.fetchval(PLACE_SQL, variant_ids, [wanted[v] for v in variant_ids], *rows, scope_key,
+                                  hashlib.sha256(b"bench").hexdigest(), order_id, 201, body, "[]")  # fmt: skip
+    if not claimed:
+        return Response(b'{"code": "out_of_stock"}', status_code=409, media_type="application/json")
+    await resources.redis.delete(key)
+    return Response(body.encode(), status_code=201, media_type="application/json")
+
+
 def market_bench_app() -> Litestar:
     """The market app with the benchmark's bare endpoints mounted."""
-    return create_app(extra_route_handlers=[raw_detail, l_cart, l_reserve])
+    return create_app(extra_route_handlers=[raw_detail, l_cart, l_reserve, l_checkout])

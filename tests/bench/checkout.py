@@ -9,9 +9,13 @@ real app with granian, and runs:
    unit of a variant with 50 units: it counts orders, reserved stock, statuses and deadlocks;
 2. the same with three-variant carts (the lines in random order) that all share three hot variants of 50 units;
 3. one Idempotency-Key sent 1,000 times at once (1,000 connections): the orders it made;
+3b. a freshly started server's first 200 checkouts one after another, then 200 L-checkouts, timed (what the
+   first buyers get, before connections, statements and quote caches are warm);
 4. throughput without contention under wrk: checkouts of three-line carts from two sellers (each request its own
-   cart, lines spread over 600 variants with stock that never runs out) against L-reserve, a bare endpoint that
-   makes one conditional `UPDATE ... RETURNING` through raw asyncpg, in the same server and run.
+   cart, lines spread over 600 variants with stock that never runs out) against L-checkout, a bare endpoint doing
+   exactly checkout's round trips with raw drivers (HGETALL the cart, the read-and-price statement, the
+   reserve-and-write statement, DEL the cart), and L-reserve, one conditional `UPDATE ... RETURNING` through raw
+   asyncpg, in the same server and run, in rounds that alternate their order.
 
 Figures go to stdout and `.local/bench/checkout-<time>.json`. Not a pass/fail test.
 """
@@ -241,11 +245,7 @@ async def throughput_scenarios(settings: Settings, config: Config, carts: int, r
     await reset(settings)
     say(f"throughput: {carts:,} guest carts of three lines from two sellers over {2 * TP_PER_SELLER} variants")
 
-    def lines(rng: random.Random) -> list[tuple[str, int]]:
-        first = rng.sample(range(TP_PER_SELLER), 2)
-        return [(tp_variant(0, first[0]), 1), (tp_variant(0, first[1]), 2), (tp_variant(1, rng.randrange(300)), 1)]
-
-    tokens = await make_carts(settings, carts, lines)
+    tokens = await make_carts(settings, carts, _tp_lines)
     path = config.out_dir / "lua" / "checkout-tokens.lua"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("return {" + ",".join(json.dumps(token) for token in tokens) + "}\n")
@@ -255,13 +255,42 @@ async def throughput_scenarios(settings: Settings, config: Config, carts: int, r
     scenarios = []
     for round_ in range(1, rounds + 1):  # the order alternates: a disk's fsync latency drifts during a run
         suffix = "" if round_ == 1 else f"-{round_}"
-        pair = [
+        trio = [
             Scenario(f"L-reserve{suffix}", "market_checkout", "/bench/l-reserve", method="POST"),
+            Scenario(f"L-checkout{suffix}", "market_checkout", "/bench/l-checkout", method="POST",
+                     body=json.dumps(BODY), lua=lua),
             Scenario(f"checkout{suffix}", "market_checkout", "/api/v1/checkout", method="POST", body=json.dumps(BODY),
-                     lua=lua, baseline=f"L-reserve{suffix}"),
+                     lua=lua, baseline=f"L-checkout{suffix}"),
         ]  # fmt: skip
-        scenarios += pair if round_ % 2 else pair[::-1]
+        scenarios += trio if round_ % 2 else trio[::-1]
     return scenarios
+
+
+def _tp_lines(rng: random.Random) -> list[tuple[str, int]]:
+    """Three lines from two sellers, spread over the throughput variants."""
+    first = rng.sample(range(TP_PER_SELLER), 2)
+    return [(tp_variant(0, first[0]), 1), (tp_variant(0, first[1]), 2), (tp_variant(1, rng.randrange(300)), 1)]
+
+
+async def cold_start(settings: Settings, base_url: str, count: int) -> dict[str, Any]:
+    """What the first buyers of a freshly started server get: `count` checkouts one after another, then as many
+    L-checkouts, each timed; medians of the first, the next 9, the next 40 and the rest."""
+    tokens = await make_carts(settings, 2 * count, _tp_lines)
+    found: dict[str, Any] = {}
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+        for name, path, batch in (("checkout", "/api/v1/checkout", tokens[:count]),
+                                  ("L-checkout", "/bench/l-checkout", tokens[count:])):  # fmt: skip
+            took = []
+            for token in batch:
+                started = time.perf_counter()
+                response = await client.post(
+                    path, json=BODY, headers={"Cart-Token": token, "Idempotency-Key": str(uuid.uuid4())}
+                )
+                took.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 201, response.text
+            found[name] = {f"{a + 1}-{b}": round(sorted(took[a:b])[(b - a) // 2], 2)
+                           for a, b in ((0, 1), (1, 10), (10, 50), (50, count))}  # fmt: skip
+    return found
 
 
 async def vacuum(settings: Settings) -> None:
@@ -274,6 +303,22 @@ async def vacuum(settings: Settings) -> None:
         await connection.close()
 
 
+def ratios(results: list[Any]) -> list[dict[str, Any]]:
+    """Per round: checkout's throughput against L-checkout's (and its p99 against L-checkout's) and L-reserve's."""
+    by_name = {result.name: result for result in results}
+    found = []
+    for round_ in range(1, len([r for r in results if r.name.startswith("checkout")]) + 1):
+        suffix = "" if round_ == 1 else f"-{round_}"
+        checkout, full, reserve = (by_name[f"{name}{suffix}"] for name in ("checkout", "L-checkout", "L-reserve"))
+        found.append({
+            "round": round_, "checkout_rps": checkout.rps, "checkout_p99_ms": checkout.p99_ms,
+            "vs_l_checkout": round(checkout.rps / full.rps, 3) if full.rps else None,
+            "p99_vs_l_checkout": round(checkout.p99_ms / full.p99_ms, 2) if full.p99_ms else None,
+            "vs_l_reserve": round(checkout.rps / reserve.rps, 3) if reserve.rps else None,
+        })  # fmt: skip
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--attempts", type=int, default=10_000)
@@ -283,7 +328,7 @@ def main() -> None:
     parser.add_argument("--throughput-connections", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=2, help="throughput rounds, alternating which goes first")
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--skip", default="", help="comma-separated: contention,same_key,throughput")
+    parser.add_argument("--skip", default="", help="comma-separated: contention,same_key,cold_start,throughput")
     parser.add_argument("--out", type=Path, default=Path(".local/bench"))
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
@@ -300,18 +345,22 @@ def main() -> None:
                 ]
             if "same_key" not in skip:
                 report["same_key"] = asyncio.run(same_key(settings, server.base_url, args.same_key))
+    if "cold_start" not in skip:
+        with Server("market_checkout", args.workers, args.out / f"{stamp}-cold.log") as server:
+            report["cold_start_ms"] = asyncio.run(cold_start(settings, server.base_url, 200))
     if "throughput" not in skip:
         # A longer warm-up: each of the pool's connections prepares the checkout's statement once.
         config = Config(args.duration, args.throughput_connections, 2, args.workers, args.out, warmup_s=4)
-        carts = max(20_000, (args.duration + 4) * args.rounds * 2 * 1_200)
+        # checkout and L-checkout take a cart per request, and each wrk run (warm-up, measure) skips 4,000 more
+        carts = (args.duration + 4) * args.rounds * 2 * 1_500 + args.rounds * 4 * 4_000
         scenarios = asyncio.run(throughput_scenarios(settings, config, carts, args.rounds))
         results = run(scenarios, config, between=lambda: asyncio.run(vacuum(settings)))
         report["throughput"] = [vars(result) for result in results]
-        checkout_rps = sum(r.rps for r in results if r.name.startswith("checkout"))
-        reserve_rps = sum(r.rps for r in results if r.name.startswith("L-reserve"))
-        report["throughput_pooled_ratio"] = round(checkout_rps / reserve_rps, 3) if reserve_rps else None
+        report["ratios"] = ratios(results)
         print(table(results))
-        print(f"checkout / L-reserve over all rounds: {report['throughput_pooled_ratio']}")
+        for line in report["ratios"]:
+            vs_full, p99, vs_reserve = line["vs_l_checkout"], line["p99_vs_l_checkout"], line["vs_l_reserve"]
+            print(f"round {line['round']}: checkout / L-checkout {vs_full} (p99 x{p99}), / L-reserve {vs_reserve}")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"checkout-{stamp}.json").write_text(json.dumps(report, indent=2, default=str))
     print(json.dumps({k: v for k, v in report.items() if k != "throughput"}, indent=2, default=str))
