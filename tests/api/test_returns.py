@@ -60,10 +60,9 @@ async def _delivered(
     assert carrier is not None
     await handoff_once(carrier)
     await _advance(client, carrier_sim, sor["id"], 3)  # picked up, in transit, delivered
-    # Until the lifecycle's follow_carrier records delivered_at, the delivery time is set here (kept when it did).
-    await fetch("UPDATE seller_order SET delivered_at = coalesce(delivered_at, now()) WHERE id = $1", sor["id"])
     seller_order = (await client.get(f"/seller/v1/orders/{sor['id']}", headers=key)).json()
     assert seller_order["status"] == "delivered"
+    assert seller_order["return_window_ends_on"] is not None  # the carrier's delivery time starts the window
     box_line = next(line for line in sor["lines"] if not line["catch_weight"])
     return {"shop": shop, "buyer": buyer, "order": order, "sor": seller_order, "key": key, "kg_line": kg_line,
             "box_line": box_line, "box": box_line["variant_id"], "carrier": carrier}  # fmt: skip
