@@ -216,17 +216,19 @@ async def same_key(settings: Settings, base_url: str, times: int) -> dict:
 
 
 # Each request takes the next cart; a run starts where the last one stopped (the offset file), so that the warm-up
-# and the measured run never share a cart or a key.
+# and the measured runs never share a cart or a key. The main state reads the offset into `first` and hands it to
+# each thread as its global `base`: a chunk-level `local base` would shadow that global in the threads (each runs
+# the whole script), and every run would start again at the first cart, whose checkouts then only replay.
 CHECKOUT_LUA = """
 local tokens = dofile("{tokens}")
 local offset_file = "{offset}"
-local threads, base = 0, 0
+local threads, first = 0, 0
 function setup(thread)
   if threads == 0 then
     local f = io.open(offset_file, "r")
-    if f then base = tonumber(f:read("*l")) or 0; f:close() end
+    if f then first = tonumber(f:read("*l")) or 0; f:close() end
   end
-  thread:set("tid", threads); thread:set("base", base); threads = threads + 1
+  thread:set("tid", threads); thread:set("base", first); threads = threads + 1
 end
 function init(args) i = base + tid end
 function request()
@@ -236,7 +238,7 @@ function request()
                                   ["Idempotency-Key"] = "tp-" .. i}}, wrk.body)
 end
 function done(summary, latency, requests)
-  local f = io.open(offset_file, "w"); f:write(tostring(base + summary.requests + 4000)); f:close()
+  local f = io.open(offset_file, "w"); f:write(tostring(first + summary.requests + 4000)); f:close()
 end
 """
 
