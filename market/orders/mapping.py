@@ -104,10 +104,11 @@ def by_seller_order(rows: list[Row]) -> dict[str, list[Row]]:
 
 def order_out(
     order: Row, seller_orders: list[Row], lines: list[Row], history: list[Row], payment_row: Row | None = None,
-    start: PaymentStart | None = None,
+    start: PaymentStart | None = None, *, refund_due: int = 0,
 ) -> OrderOut:  # fmt: skip
     """The buyer's view of an order (its card payment's row, if any); `start` adds what the client does next to
-    pay (at checkout). Status, payment and amounts come from `lifecycle.standing`."""
+    pay (at checkout); `refund_due` is what refunds requested and not yet executed owe the buyer. Status, payment
+    and amounts come from `lifecycle.standing`."""
     lines_of, history_of = by_seller_order(lines), by_seller_order(history)
     address = order["shipping_address"]
     now = standing(order, seller_orders, payment_row)
@@ -117,6 +118,7 @@ def order_out(
         amount=now.amount,
         paid_amount=now.paid_amount,
         refunded_amount=now.refunded_amount,
+        refund_due=refund_due,
         client_secret=start.client_secret if start else None,
         publishable_key=start.publishable_key if start else None,
         next_action=start.status if start else None,

@@ -14,7 +14,7 @@ from market.orders.mapping import Row, by_seller_order, order_out, seller_order_
 from market.orders.schemas import OrderOut, SellerOrderOut
 from market.orders.tables import Order, OrderLine, SellerOrder, SellerOrderTransition
 from market.payments.gateway import PaymentStart
-from market.payments.service import payments_of
+from market.payments.service import payments_of, refunds_due
 
 
 async def _rows(query: Any) -> list[Row]:
@@ -34,7 +34,7 @@ async def _children(seller_order_ids: list[str]) -> tuple[list[Row], list[Row]]:
 
 
 async def orders_out(orders: list[Row], start: PaymentStart | None = None) -> list[OrderOut]:
-    """Full buyer views of these orders: 4 more queries whatever their number."""
+    """Full buyer views of these orders: 5 more queries whatever their number."""
     if not orders:
         return []
     order_ids = [o["id"] for o in orders]
@@ -43,10 +43,12 @@ async def orders_out(orders: list[Row], start: PaymentStart | None = None) -> li
     )
     lines, history = await _children([so["id"] for so in seller_orders])
     payments = {row["order_id"]: row for row in await payments_of(order_ids)}
+    dues = await refunds_due(order_ids)
     by_order: dict[str, list[Row]] = {o["id"]: [] for o in orders}
     for seller_order in seller_orders:
         by_order[seller_order["order_id"]].append(seller_order)
-    return [order_out(order, by_order[order["id"]], lines, history, payments.get(order["id"]), start)
+    return [order_out(order, by_order[order["id"]], lines, history, payments.get(order["id"]), start,
+                      refund_due=dues.get(order["id"], 0))
             for order in orders]  # fmt: skip
 
 

@@ -82,13 +82,16 @@ class SellerOrderOut(msgspec.Struct):
 
 class PaymentOut(msgspec.Struct):
     """`amount`: what the buyer pays in the end (the parts not cancelled, sent back or refunded); `paid_amount`:
-    what came in (card received, or cash collected); `refunded_amount`: what went back."""
+    what came in (card received, or cash collected); `refunded_amount`: what went back; `refund_due`: what is
+    still owed back (refunds requested and not executed yet: a card refund on its way, or cash on delivery that
+    operators pay back by bank transfer)."""
 
     method: str
     status: str
     amount: int
     paid_amount: int
     refunded_amount: int = 0
+    refund_due: int = 0
     client_secret: str | None = None
     publishable_key: str | None = None
     next_action: str | None = None

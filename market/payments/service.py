@@ -284,5 +284,16 @@ async def payments_of(order_ids: list[str]) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
+async def refunds_due(order_ids: list[str]) -> dict[str, int]:
+    """What each of these orders is still owed back: refunds requested but not executed yet (a card refund on its
+    way to Stripe; cash on delivery to pay back by bank transfer, `manual`)."""
+    rows = await fetch(
+        "SELECT order_id, sum(amount)::bigint AS due FROM refund WHERE order_id = ANY($1::varchar[]) "
+        "AND status IN ('requested', 'manual') GROUP BY order_id",
+        order_ids,
+    )
+    return {row["order_id"]: row["due"] for row in rows}
+
+
 async def refunds_of(order_id: str) -> list[dict[str, Any]]:
     return [dict(row) for row in await fetch("SELECT * FROM refund WHERE order_id = $1 ORDER BY id", order_id)]

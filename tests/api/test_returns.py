@@ -191,6 +191,8 @@ async def test_a_cod_return_goes_back_to_the_seller_restocks_and_is_refunded_by_
     assert [(r["id"], r["amount"], r["status"]) for r in refunds] == [(view["refund"]["refund_id"], 300_000, "manual")]
     assert (await levels([box]))[box].on_hand == 7  # the returned box is back on the shelf, once
     assert await _open_returns(sor_id) == 0
+    order = (await client.get(f"/api/v1/orders/{cod['order']['id']}", headers=cod["buyer"]["headers"])).json()
+    assert order["payment"]["refund_due"] == 300_000  # the buyer's order says what it is owed, by transfer
     seller_order = (await client.get(f"/seller/v1/orders/{sor_id}", headers=cod["key"])).json()
     assert seller_order["status"] == "delivered"  # its other lines were kept; it completes when the window ends
 
