@@ -27,6 +27,7 @@ from market.checkout.api import CheckoutController
 from market.core.observability import RequestContextMiddleware, access_lines, configure_logging
 from market.core.problems import exception_handlers
 from market.core.resources import Resources
+from market.geo.api import GeoController
 from market.health.api import HealthController
 from market.orders.api import (
     AdminOrderController,
@@ -35,6 +36,7 @@ from market.orders.api import (
     SellerOrderController,
 )
 from market.payments.api import AdminPaymentController, StripeWebhookController
+from market.payments.methods_api import PaymentMethodController
 from market.payments.registry import close_clients as payment_clients
 from market.returns.api import AdminReturnController, BuyerReturnController, SellerReturnController
 from market.sellers.api import (
@@ -146,6 +148,8 @@ def create_app(
         SellerReturnController,
         AdminReturnController,
         SearchController,
+        GeoController,
+        PaymentMethodController,
         _buyer_router(settings),
     ]
     route_handlers.extend(extra_route_handlers)
