@@ -53,6 +53,7 @@ from market.shipping.api import (
     GuestTrackingController,
     SellerParcelController,
 )
+from market.shipping.quotes_api import ShippingQuoteController
 from market.shipping.registry import close_clients as carrier_clients
 from search.api import SearchController
 
@@ -93,6 +94,7 @@ def _buyer_router(settings: Settings) -> Router:
             MeController,
             CartController,
             CheckoutController,
+            ShippingQuoteController,
             BuyerOrderController,
             BuyerTrackingController,
             BuyerReturnController,
