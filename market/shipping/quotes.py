@@ -141,12 +141,13 @@ class Quoter:
                 if hit is not None:
                     known[key] = [ServiceQuote(**item) for item in json.loads(hit)]
                     self._remember(key, known[key])
+        # the carrier is asked once per route not cached, for all of them at once (many sellers wait one timeout)
+        asking = {key: route for route, key in zip(routes, keys, strict=True) if key not in known}
+        asked = await asyncio.gather(*(self._ask(route, key) for key, route in asking.items()))
+        fresh = dict(zip(asking, asked, strict=True))
         answers = []
         for route, key in zip(routes, keys, strict=True):
-            if key in known:
-                offered, source = known[key], "carrier"
-            else:
-                offered, source = await self._ask(route, key)
+            offered, source = (known[key], "carrier") if key in known else fresh[key]
             where = zone(route.origin_province, route.destination_province)
             answers.append(Options(route, where, offered, self._pick(route, offered, where, source)))
         return answers

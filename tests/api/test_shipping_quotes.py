@@ -3,36 +3,49 @@ order (fee, service, transit days, and the perishability rule that refused the s
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
 import pytest
 
+from market.core.resources import Resources
+from market.shipping.registry import quoter_for
 from tests.buyers import PASSWORD, mobile_buyer, seller_with_products
-from tests.factories import active_product, api_key, registered_seller, seller_body
+from tests.factories import TAY_NINH, TRANG_BANG, active_product, api_key, registered_seller, seller_body
 from tests.fakes.carrier import CarrierSim
-from tests.shoppers import HANOI, HOAN_KIEM, address, checkout, checkout_body, fill_cart, guest, variant_ids
+from tests.shoppers import (
+    HANOI,
+    HCMC,
+    HOAN_KIEM,
+    VUNG_TAU,
+    address,
+    checkout,
+    checkout_body,
+    fill_cart,
+    guest,
+    variant_ids,
+)
 
 QUOTES = "/api/v1/shipping/quotes"
 DESTINATION = "/api/v1/carts/current/destination"
 TO_HANOI = {"province_code": HANOI, "ward_code": HOAN_KIEM}
 
-HANOI_PICKUP = {**TO_HANOI, "pickup_address": {**seller_body()["pickup_address"], **TO_HANOI}}
 
-
-async def hanoi_seller(client: httpx.AsyncClient, operator: str, **product: Any) -> dict[str, Any]:
-    """A seller whose parcels leave from Hà Nội (the buyer's own province)."""
-    created = await registered_seller(client, approve_with=operator, **HANOI_PICKUP)
+async def seller_in(client: httpx.AsyncClient, operator: str, province: int, ward: int) -> dict[str, Any]:
+    """A seller whose parcels leave from this place, with one product: {"seller", "products"}."""
+    place = {"province_code": province, "ward_code": ward}
+    pickup = {**seller_body()["pickup_address"], **place}
+    created = await registered_seller(client, approve_with=operator, **place, pickup_address=pickup)
     key = await api_key(client, created["session"])
-    listed = await active_product(client, key, operator, **product)
-    return {"seller": created["seller"], "products": [listed]}
+    return {"seller": created["seller"], "products": [await active_product(client, key, operator)]}
 
 
 @pytest.fixture
 async def two_sellers(client: httpx.AsyncClient, operator: str, categories: None, carrier_sim: CarrierSim) -> dict:
     """Tây Ninh sells a fruit that keeps 3 days (1,050 g), Hà Nội one that keeps 5: {"tay_ninh", "hanoi", "items"}."""
     tay_ninh = await seller_with_products(client, operator, [{"shelf_life_days": 3}])
-    hanoi = await hanoi_seller(client, operator)
+    hanoi = await seller_in(client, operator, HANOI, HOAN_KIEM)
     items = [(variant_ids(tay_ninh["products"][0])[0], 1), (variant_ids(hanoi["products"][0])[0], 1)]
     return {"tay_ninh": tay_ninh["seller"], "hanoi": hanoi["seller"], "items": items}
 
@@ -261,3 +274,24 @@ async def test_the_destination_can_be_forgotten_and_follows_the_guest_into_the_c
     assert forgotten.status_code == 204
     assert after["destination"] is None and after["groups"][0]["shipping"] is None
     assert after["line_count"] == 1
+
+
+async def test_a_slow_carrier_costs_one_quote_timeout_however_many_sellers(
+    client: httpx.AsyncClient, operator: str, categories: None, carrier_sim: CarrierSim, resources: Resources
+) -> None:
+    items = []
+    for province, ward in ((TAY_NINH, TRANG_BANG), (HANOI, HOAN_KIEM), (HCMC, VUNG_TAU)):
+        shop = await seller_in(client, operator, province, ward)
+        items.append({"variant_id": variant_ids(shop["products"][0])[0]})
+    carrier_sim.faults(mode="slow", delay_s=3)
+
+    started = time.monotonic()
+    response = await client.post(QUOTES, json={"items": items, "destination": {"province_code": 48}})  # Đà Nẵng
+    took = time.monotonic() - started
+
+    quoter = quoter_for(resources.settings, resources.redis)
+    quoter.failures, quoter.open_until = 0, 0.0
+    assert response.status_code == 200, response.text
+    assert [entry["shipping"]["available"] for entry in response.json()["sellers"]] == [True, True, True]
+    timeout = resources.settings.carrier_quote_timeout_s
+    assert took < 2 * timeout  # the three were asked at once, then answered from the table
