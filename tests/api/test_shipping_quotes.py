@@ -8,10 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
+from litestar import Litestar
 
 from market.core.resources import Resources
 from market.shipping.registry import quoter_for
-from tests.buyers import PASSWORD, mobile_buyer, seller_with_products
+from tests.buyers import PASSWORD, csrf, mobile_buyer, seller_with_products, web_buyer, web_client
 from tests.factories import TAY_NINH, TRANG_BANG, active_product, api_key, registered_seller, seller_body
 from tests.fakes.carrier import CarrierSim
 from tests.shoppers import (
@@ -47,7 +48,8 @@ async def two_sellers(client: httpx.AsyncClient, operator: str, categories: None
     tay_ninh = await seller_with_products(client, operator, [{"shelf_life_days": 3}])
     hanoi = await seller_in(client, operator, HANOI, HOAN_KIEM)
     items = [(variant_ids(tay_ninh["products"][0])[0], 1), (variant_ids(hanoi["products"][0])[0], 1)]
-    return {"tay_ninh": tay_ninh["seller"], "hanoi": hanoi["seller"], "items": items}
+    spare = variant_ids(tay_ninh["products"][0])[1]
+    return {"tay_ninh": tay_ninh["seller"], "hanoi": hanoi["seller"], "items": items, "spare": spare}
 
 
 def by_seller(quote: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -295,3 +297,39 @@ async def test_a_slow_carrier_costs_one_quote_timeout_however_many_sellers(
     assert [entry["shipping"]["available"] for entry in response.json()["sellers"]] == [True, True, True]
     timeout = resources.settings.carrier_quote_timeout_s
     assert took < 2 * timeout  # the three were asked at once, then answered from the table
+
+
+async def test_a_destination_is_not_a_line_a_full_cart_still_holds_100(
+    client: httpx.AsyncClient, two_sellers: dict[str, Any], resources: Resources
+) -> None:
+    headers = await guest(client)
+    await fill_cart(client, headers, two_sellers["items"][:1])
+    await client.put(DESTINATION, json=TO_HANOI, headers=headers)
+    cart_id = (await client.get("/api/v1/carts/current", headers=headers)).json()["id"]
+    filler = {f"{kind}:var_fill{n:03d}": 1 for n in range(98) for kind in "qpt"}
+    await resources.redis.hset(f"{resources.settings.redis_key_prefix}cart:{cart_id}", mapping=filler)  # type: ignore[misc]
+
+    hundredth = await client.post("/api/v1/carts/current/lines", json={"variant_id": two_sellers["items"][1][0]},
+                                  headers=headers)  # fmt: skip
+    beyond = await client.post("/api/v1/carts/current/lines", json={"variant_id": two_sellers["spare"]},
+                               headers=headers)  # fmt: skip
+
+    assert hundredth.status_code in (200, 201), hundredth.text
+    assert beyond.status_code == 409 and beyond.json()["code"] == "cart_full"
+    cart = (await client.get("/api/v1/carts/current", headers=headers)).json()
+    assert cart["destination"]["province"]["code"] == HANOI
+
+
+async def test_a_web_buyer_sets_the_destination_and_quotes_with_the_csrf_header(
+    app: Litestar, two_sellers: dict[str, Any]
+) -> None:
+    async with web_client(app) as web:
+        await web_buyer(web)
+        await fill_cart(web, csrf(web), two_sellers["items"])
+        forged = await web.put(DESTINATION, json=TO_HANOI)
+        stored = await web.put(DESTINATION, json=TO_HANOI, headers=csrf(web))
+        quote = await web.post(QUOTES, json={}, headers=csrf(web))
+
+    assert forged.status_code == 403 and forged.json()["code"] == "csrf_failed"
+    assert stored.status_code == 200 and stored.json()["kind"] == "customer"
+    assert quote.status_code == 200 and quote.json()["shipping_fee"] == stored.json()["shipping_fee"] == 78_000
