@@ -27,6 +27,7 @@ from market.checkout.api import CheckoutController
 from market.core.observability import RequestContextMiddleware, access_lines, configure_logging
 from market.core.problems import exception_handlers
 from market.core.resources import Resources
+from market.geo.api import GeoController
 from market.health.api import HealthController
 from market.orders.api import (
     AdminOrderController,
@@ -35,6 +36,7 @@ from market.orders.api import (
     SellerOrderController,
 )
 from market.payments.api import AdminPaymentController, StripeWebhookController
+from market.payments.methods_api import PaymentMethodController
 from market.payments.registry import close_clients as payment_clients
 from market.returns.api import AdminReturnController, BuyerReturnController, SellerReturnController
 from market.sellers.api import (
@@ -51,6 +53,7 @@ from market.shipping.api import (
     GuestTrackingController,
     SellerParcelController,
 )
+from market.shipping.quotes_api import ShippingQuoteController
 from market.shipping.registry import close_clients as carrier_clients
 from search.api import SearchController
 
@@ -91,6 +94,7 @@ def _buyer_router(settings: Settings) -> Router:
             MeController,
             CartController,
             CheckoutController,
+            ShippingQuoteController,
             BuyerOrderController,
             BuyerTrackingController,
             BuyerReturnController,
@@ -146,6 +150,8 @@ def create_app(
         SellerReturnController,
         AdminReturnController,
         SearchController,
+        GeoController,
+        PaymentMethodController,
         _buyer_router(settings),
     ]
     route_handlers.extend(extra_route_handlers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.params import HeaderParameter
 
 from market.accounts.sessions import current_buyer
@@ -16,6 +16,9 @@ from market.cart.tokens import new_guest_cart
 from market.core.deps import ResourcesDep
 from market.core.errors import NotAuthenticated
 from market.core.resources import Resources
+from market.shipping.quote_schemas import DestinationIn
+from market.shipping.quotes import Quoter
+from market.shipping.registry import quoter_for
 
 CartToken = Annotated[
     str | None,
@@ -32,7 +35,11 @@ def cart_store(resources: Resources) -> CartStore:
     return store
 
 
-def _cart(request: Request[Any, Any, Any], resources: Resources, token: str | None) -> CartRef:
+def _quoter(resources: Resources) -> Quoter:
+    return quoter_for(resources.settings, resources.redis)
+
+
+def current_cart(request: Request[Any, Any, Any], resources: Resources, token: str | None) -> CartRef:
     """A signed-in buyer's cart, else the guest cart of the token; a buyer's session wins over a token."""
     secret = resources.settings.secret_key
     buyer = current_buyer(request)
@@ -57,15 +64,32 @@ class CartController(Controller):
 
     @get("/current", operation_id="cart_get")
     async def current(self, request: Request[Any, Any, Any], resources: ResourcesDep, cart_token: CartToken) -> CartOut:
-        """The cart: lines by seller with subtotals, current prices and stock, warnings and estimates."""
-        cart = _cart(request, resources, cart_token)
-        return cart_out(await service.contents(cart_store(resources), cart))
+        """The cart: lines by seller with subtotals, current prices and stock, warnings and estimates; with a
+        destination, each seller's shipping and the total."""
+        cart = current_cart(request, resources, cart_token)
+        return cart_out(await service.contents(cart_store(resources), cart, _quoter(resources)))
+
+    @put("/current/destination", operation_id="cart_destination_set")
+    async def set_destination(
+        self, data: DestinationIn, request: Request[Any, Any, Any], resources: ResourcesDep, cart_token: CartToken
+    ) -> CartOut:
+        """Say where the parcels go (province, and ward when known): the cart answers with shipping per seller."""
+        cart, store = current_cart(request, resources, cart_token), cart_store(resources)
+        await service.set_destination(store, cart, data.province_code, data.ward_code)
+        return cart_out(await service.contents(store, cart, _quoter(resources)))
+
+    @delete("/current/destination", operation_id="cart_destination_clear", status_code=204)
+    async def clear_destination(
+        self, request: Request[Any, Any, Any], resources: ResourcesDep, cart_token: CartToken
+    ) -> None:
+        """Forget the destination (the cart answers without shipping again)."""
+        await service.clear_destination(cart_store(resources), current_cart(request, resources, cart_token))
 
     @post("/current/lines", operation_id="cart_lines_add")
     async def add(self, data: LineIn, request: Request[Any, Any, Any], cart_token: CartToken) -> LineOut:
         """Add a quantity of a variant (more of it when the line exists)."""
         resources: Resources = request.app.state.resources  # the hottest write: no dependency injection for it
-        cart = _cart(request, resources, cart_token)
+        cart = current_cart(request, resources, cart_token)
         quantity, price = await service.add_line(cart_store(resources), cart, data.variant_id, data.quantity)
         return LineOut(cart.id, data.variant_id, quantity, price)
 
@@ -79,7 +103,7 @@ class CartController(Controller):
         cart_token: CartToken,
     ) -> LineOut:
         """Set a line's quantity."""
-        cart = _cart(request, resources, cart_token)
+        cart = current_cart(request, resources, cart_token)
         quantity, price = await service.set_line(cart_store(resources), cart, variant_id, data.quantity)
         return LineOut(cart.id, variant_id, quantity, price)
 
@@ -88,4 +112,4 @@ class CartController(Controller):
         self, variant_id: str, request: Request[Any, Any, Any], resources: ResourcesDep, cart_token: CartToken
     ) -> None:
         """Remove a line."""
-        await service.remove_line(cart_store(resources), _cart(request, resources, cart_token), variant_id)
+        await service.remove_line(cart_store(resources), current_cart(request, resources, cart_token), variant_id)

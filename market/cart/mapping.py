@@ -1,4 +1,5 @@
-"""A cart's contents to its answer: lines grouped by seller, current prices and stock, warnings, estimates."""
+"""A cart's contents to its answer: lines grouped by seller, current prices and stock, warnings, estimates, and
+each seller's shipping once the cart has a destination."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from market.catalog.reads import SaleVariant
 from market.core import clock
 from market.core.schemas import rfc3339
 from market.sellers.schemas import SellerCard
+from market.shipping.estimates import total_fee
+from market.shipping.quote_mapping import destination_out, estimate_out
 
 BLOCKING = frozenset(
     {
@@ -108,21 +111,28 @@ def cart_out(contents: CartContents, token: str | None = None) -> CartOut:
         if variant is None:
             continue
         groups.setdefault(variant.seller.id, (variant.seller, []))[1].append(line_out(line, variant))
+    shipping = {parcel.seller.id: estimate_out(parcel.options) for parcel in contents.shipping or []}
     seller_groups = [
-        SellerGroupOut(seller, lines, sum(line.line_total for line in lines if line.purchasable))
+        SellerGroupOut(seller, lines, sum(line.line_total for line in lines if line.purchasable),
+                       shipping.get(seller.id))
         for seller, lines in groups.values()
-    ]
+    ]  # fmt: skip
     lines = [line for group in seller_groups for line in group.lines]
+    subtotal = sum(group.subtotal for group in seller_groups)
+    fee = total_fee(contents.shipping) if contents.shipping is not None else None
     return CartOut(
         id=contents.cart.id,
         kind=_kind(contents.cart),
         groups=seller_groups,
         line_count=len(lines),
         item_count=sum(line.quantity for line in lines),
-        subtotal=sum(group.subtotal for group in seller_groups),
+        subtotal=subtotal,
         has_warnings=any(line.warnings for line in lines),
         expires_at=rfc3339(datetime.now(UTC) + timedelta(seconds=contents.cart.ttl_s)) if lines else None,
         token=token,
+        destination=destination_out(contents.destination) if contents.destination else None,
+        shipping_fee=fee,
+        total=subtotal + fee if fee is not None else None,
     )
 
 

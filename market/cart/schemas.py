@@ -8,6 +8,7 @@ import msgspec
 
 from market.core.schemas import Input
 from market.sellers.schemas import SellerCard
+from market.shipping.quote_schemas import DestinationOut, ShippingEstimateOut
 
 VariantId = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 Quantity = Annotated[int, msgspec.Meta(ge=1, le=10_000)]
@@ -88,16 +89,21 @@ class CartLineOut(msgspec.Struct):
 
 
 class SellerGroupOut(msgspec.Struct):
-    """The lines of one seller (one parcel at checkout); `subtotal` counts its purchasable lines."""
+    """The lines of one seller (one parcel at checkout); `subtotal` counts its purchasable lines. `shipping`: the
+    parcel's estimate once the cart has a destination (null before, or when none of its lines is on sale)."""
 
     seller: SellerCard
     lines: list[CartLineOut]
     subtotal: int
+    shipping: ShippingEstimateOut | None = None
     currency: str = "VND"
     object: str = "cart_seller_group"
 
 
 class CartOut(msgspec.Struct):
+    """The cart. Once it has a `destination`, each group carries its `shipping` estimate, `shipping_fee` their sum
+    (null when some parcel cannot be carried) and `total` the subtotal with shipping."""
+
     id: str
     kind: str
     groups: list[SellerGroupOut]
@@ -107,5 +113,8 @@ class CartOut(msgspec.Struct):
     has_warnings: bool
     expires_at: str | None
     token: str | None = None
+    destination: DestinationOut | None = None
+    shipping_fee: int | None = None
+    total: int | None = None
     currency: str = "VND"
     object: str = "cart"

@@ -18,6 +18,8 @@ from market.catalog import preorders
 from market.catalog.reads import SaleVariant, sale_variants
 from market.core import clock
 from market.core.errors import Conflict, NotFound, field_error
+from market.shipping.estimates import Place, SellerShipping, checked_place, estimate, items_on_sale
+from market.shipping.quotes import Quoter
 
 CHANGE_CACHE_S = 1.0
 _CACHE_MAX = 10_000
@@ -26,11 +28,14 @@ _cache: dict[str, tuple[float, SaleVariant]] = {}
 
 @dataclass(frozen=True)
 class CartContents:
-    """A cart's stored lines and the current catalog facts of their variants."""
+    """A cart's stored lines and the current catalog facts of their variants; once the buyer said where the
+    parcels go, that destination and each seller's parcel quoted to it."""
 
     cart: CartRef
     lines: list[StoredLine]
     variants: dict[str, SaleVariant]
+    destination: Place | None = None
+    shipping: list[SellerShipping] | None = None
 
 
 def customer_cart(secret: str, account_id: str) -> CartRef:
@@ -106,11 +111,27 @@ async def remove_line(store: CartStore, cart: CartRef, variant_id: str) -> None:
         raise NotFound("This cart has no line for this variant.")
 
 
-async def contents(store: CartStore, cart: CartRef) -> CartContents:
-    """The lines and the current facts of their variants (two round trips: Redis, then one SQL query)."""
-    lines = await store.lines(cart)
-    variants = await sale_variants([line.variant_id for line in lines])
-    return CartContents(cart, lines, variants)
+async def contents(store: CartStore, cart: CartRef, quoter: Quoter | None = None) -> CartContents:
+    """The lines and the current facts of their variants (two round trips: Redis, then one SQL query) and, given
+    the quoter and once the cart has a destination, each seller's parcel quoted to it as checkout will charge it
+    for cash on delivery (from the process's copy of the quotes, or one more Redis round trip; see
+    `market.shipping.quotes`)."""
+    stored = await store.read(cart)
+    variants = await sale_variants([line.variant_id for line in stored.lines])
+    shipping = None
+    if quoter is not None and stored.destination is not None:
+        shipping = await estimate(quoter, items_on_sale(stored.lines, variants), stored.destination, cod=True)
+    return CartContents(cart, stored.lines, variants, stored.destination, shipping)
+
+
+async def set_destination(store: CartStore, cart: CartRef, province_code: int, ward_code: int | None) -> None:
+    """Store where the cart's parcels go; 422 `unknown_province` or `unknown_ward` for a place not in the units
+    catalog."""
+    await store.set_destination(cart, checked_place(province_code, ward_code))
+
+
+async def clear_destination(store: CartStore, cart: CartRef) -> None:
+    await store.clear_destination(cart)
 
 
 async def merge_guest(store: CartStore, guest: CartRef, customer: CartRef) -> int:

@@ -3,9 +3,13 @@
 Key `<prefix>cart:<cart id>`, three fields per line:
 - `q:<variant id>`: the quantity;
 - `p:<variant id>`: the price (đồng) when the line was added, to warn when it changed;
-- `t:<variant id>`: when the line was added (milliseconds since the epoch), to keep lines in order.
-Each script reads, checks (line count, bounds) and writes in one atomic step. The key expires 30 days (customers)
-or 7 days (guests) after its last change or read; an empty cart has no key at all.
+- `t:<variant id>`: when the line was added (milliseconds since the epoch), to keep lines in order;
+and, once the buyer said where the parcels go, `d`: `<province code>:<ward code or nothing>` (PUT
+/api/v1/carts/current/destination), which the cart's shipping estimate quotes to (a guest's carries over to the
+customer's cart at sign-in, unless that one has its own). Each script reads, checks (line count, bounds) and writes
+in one atomic step; the line count is the number of `q:` fields (HLEN / 3, rounded down, whether or not `d` is
+there). The key expires 30 days (customers) or 7 days (guests) after its last change or read; an empty cart without
+a destination has no key at all.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from redis.asyncio import Redis
+
+from market.shipping.estimates import Place
 
 MAX_LINES = 100
 CUSTOMER_TTL_S = 30 * 86_400
@@ -76,6 +82,8 @@ for i = 1, #guest, 2 do
     end
   end
 end
+local destination = redis.call('HGET', KEYS[1], 'd')
+if destination then redis.call('HSETNX', KEYS[2], 'd', destination) end
 redis.call('DEL', KEYS[1])
 if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('EXPIRE', KEYS[2], ARGV[1]) end
 return {merged, dropped}
@@ -111,6 +119,12 @@ class StoredLine:
 
 
 @dataclass(frozen=True)
+class StoredCart:
+    lines: list[StoredLine]
+    destination: Place | None
+
+
+@dataclass(frozen=True)
 class CartRef:
     """A cart: its id, whether it is a customer's (30 days) or a guest's (7 days)."""
 
@@ -120,6 +134,13 @@ class CartRef:
     @property
     def ttl_s(self) -> int:
         return CUSTOMER_TTL_S if self.customer else GUEST_TTL_S
+
+
+def _destination(value: str | None) -> Place | None:
+    if not value:
+        return None
+    province, _, ward = value.partition(":")
+    return Place(int(province), int(ward) if ward else None)
 
 
 class CartStore:
@@ -150,6 +171,11 @@ class CartStore:
 
     async def lines(self, cart: CartRef, *, renew: bool = True) -> list[StoredLine]:
         """The lines, oldest first; reading renews the cart's lifetime unless `renew` is false (checkout)."""
+        return (await self.read(cart, renew=renew)).lines
+
+    async def read(self, cart: CartRef, *, renew: bool = True) -> StoredCart:
+        """The lines, oldest first, and the destination (one round trip); renews the cart's lifetime unless
+        `renew` is false."""
         if renew:
             async with self.redis.pipeline(transaction=False) as pipe:
                 pipe.hgetall(self.key(cart.id))
@@ -162,7 +188,19 @@ class CartStore:
             for name, value in fields.items()
             if name.startswith("q:")
         ]
-        return sorted(lines, key=lambda line: (line.added_at_ms, line.variant_id))
+        lines.sort(key=lambda line: (line.added_at_ms, line.variant_id))
+        return StoredCart(lines, _destination(fields.get("d")))
+
+    async def set_destination(self, cart: CartRef, destination: Place) -> None:
+        """Store where the parcels go (the cart's lifetime starts again, as with any change)."""
+        value = f"{destination.province_code}:{destination.ward_code or ''}"
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.key(cart.id), "d", value)
+            pipe.expire(self.key(cart.id), cart.ttl_s)
+            await pipe.execute()
+
+    async def clear_destination(self, cart: CartRef) -> None:
+        await self.redis.hdel(self.key(cart.id), "d")  # type: ignore[misc]
 
     async def variant_ids(self, cart: CartRef) -> list[str]:
         names: list[str] = await self.redis.hkeys(self.key(cart.id))  # type: ignore[misc]

@@ -42,7 +42,7 @@ from market.payments import service as payments
 from market.payments.gateway import PaymentGateway, PaymentRequest, PaymentStart
 from market.payments.registry import gateway_for
 from market.settings import Settings
-from market.shipping.quotes import Quoter, Route
+from market.shipping.quotes import Quoter, by_seller, parcel_route
 
 log = structlog.get_logger(__name__)
 CREATED = 201
@@ -217,16 +217,8 @@ async def _draft(
     now = clock.now()
     cod = gateway.confirms_at_checkout
     address = msgspec.convert(request.address, ShippingAddress)
-    groups: dict[str, list[Bought]] = {}
-    for line in lines:
-        variant = variants[line.variant_id]
-        groups.setdefault(variant.seller.id, []).append(Bought(variant, line.quantity))
-    routes = [
-        Route(items[0].variant.pickup_province_code, address.province_code,
-              sum(item.variant.weight_g * item.quantity for item in items), cod,
-              min(item.variant.shelf_life_days for item in items))
-        for items in groups.values()
-    ]  # fmt: skip
+    groups = by_seller(Bought(variants[line.variant_id], line.quantity) for line in lines)
+    routes = [parcel_route(items, address.province_code, cod) for items in groups.values()]
     quotes = await quoter.choose(routes)
     parts = [Part(seller_id, items, shipping, route.weight_g)
              for (seller_id, items), route, shipping in zip(groups.items(), routes, quotes, strict=True)]  # fmt: skip

@@ -7,7 +7,7 @@ version is recorded with every address so that a later reform, or a carrier stil
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.metadata import version
 
 from vietnam_provinces import Province, Ward
@@ -20,20 +20,33 @@ UNITS_VERSION = f"2025-07-01/vietnam-provinces-{version('vietnam-provinces')}"
 
 @dataclass(frozen=True)
 class Unit:
-    """A province or a ward with its official code."""
+    """A province or a ward with its official code; `division_type` says which kind ("tỉnh", "phường", "xã", ...)
+    and `codename` is its name folded to ASCII ("tay_ninh")."""
 
     code: int
     name: str
+    division_type: str = ""
+    codename: str = ""
 
 
 @cache
 def _provinces() -> dict[int, Unit]:
-    return {int(p.code): Unit(int(p.code), p.name) for p in Province.iter_all()}
+    return {int(p.code): Unit(int(p.code), p.name, p.division_type.value, p.codename) for p in Province.iter_all()}
 
 
 @cache
 def _wards() -> dict[int, tuple[Unit, int]]:
-    return {int(w.code): (Unit(int(w.code), w.name), int(w.province_code)) for w in Ward.iter_all()}
+    return {
+        int(w.code): (Unit(int(w.code), w.name, w.division_type.value, w.codename), int(w.province_code))
+        for w in Ward.iter_all()
+    }
+
+
+@lru_cache(maxsize=128)  # a caller's code may be anything: bounded
+def wards_of(province_code: int) -> tuple[Unit, ...]:
+    """Every ward and commune of a province, by code (empty for a code that is not a province)."""
+    found = (unit for unit, province_of in _wards().values() if province_of == province_code)
+    return tuple(sorted(found, key=lambda unit: unit.code))
 
 
 def province(code: int) -> Unit | None:

@@ -1,6 +1,10 @@
-"""Which gateway takes which payment method, in this deployment."""
+"""Which payment methods this deployment offers, and the gateway that takes each: checkout asks `gateway_for` and
+`GET /api/v1/payment-methods` lists `offered_methods`, both from `METHODS`, so the two never disagree."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from market.core.errors import field_error
 from market.payments.gateway import CashOnDelivery, PaymentGateway
@@ -11,14 +15,27 @@ _COD = CashOnDelivery()
 _stripe: dict[int, StripeGateway] = {}
 
 
-def gateway_for(method: str, settings: Settings) -> PaymentGateway:
-    """The gateway of a payment method; 422 `payment_method_unavailable` for one this deployment does not take
-    (cards need Stripe's keys)."""
-    if method == "cod":
-        return _COD
-    if method == "card" and settings.card_payments:
-        return stripe_gateway(settings)
-    raise field_error("payment_method", "payment_method_unavailable", f"Payment method {method!r} is not offered.")
+@dataclass(frozen=True)
+class Method:
+    """A payment method: `offered` says whether this deployment takes it, `gateway` builds what takes it."""
+
+    id: str
+    name: str
+    provider: str | None
+    offered: Callable[[Settings], bool]
+    gateway: Callable[[Settings], PaymentGateway]
+    publishable_key: Callable[[Settings], str | None] = lambda _settings: None
+
+
+@dataclass(frozen=True)
+class Offered:
+    """A method checkout accepts now, as storefronts are told of it."""
+
+    id: str
+    name: str
+    provider: str | None
+    confirms_at_checkout: bool
+    publishable_key: str | None
 
 
 def stripe_gateway(settings: Settings) -> StripeGateway:
@@ -27,6 +44,33 @@ def stripe_gateway(settings: Settings) -> StripeGateway:
     if gateway is None or gateway.settings is not settings:
         gateway = _stripe[id(settings)] = StripeGateway(settings)
     return gateway
+
+
+METHODS = (
+    Method("cod", "Cash on delivery", None, lambda _settings: True, lambda _settings: _COD),
+    # cards need Stripe's keys (a bank transfer method joins here when it exists)
+    Method("card", "Card", "stripe", lambda settings: settings.card_payments, stripe_gateway,
+           lambda settings: settings.stripe_publishable_key),
+)  # fmt: skip
+
+
+def gateway_for(method: str, settings: Settings) -> PaymentGateway:
+    """The gateway of a payment method; 422 `payment_method_unavailable` for one this deployment does not take
+    (cards need Stripe's keys)."""
+    for known in METHODS:
+        if known.id == method and known.offered(settings):
+            return known.gateway(settings)
+    raise field_error("payment_method", "payment_method_unavailable", f"Payment method {method!r} is not offered.")
+
+
+def offered_methods(settings: Settings) -> list[Offered]:
+    """The methods checkout accepts now, in the order storefronts should show them."""
+    return [
+        Offered(known.id, known.name, known.provider, known.gateway(settings).confirms_at_checkout,
+                known.publishable_key(settings))
+        for known in METHODS
+        if known.offered(settings)
+    ]  # fmt: skip
 
 
 async def close_clients() -> None:

@@ -50,3 +50,25 @@ class PaymentOut(msgspec.Struct):
 class WebhookAck(msgspec.Struct):
     received: bool
     duplicate: bool = False
+
+
+class PaymentMethodOut(msgspec.Struct):
+    """A method checkout accepts now: send its `id` as checkout's `payment_method`. `confirms_at_checkout`: the order
+    is confirmed when placed (cash on delivery) rather than when paid; `publishable_key`: for the provider's own SDK
+    (Stripe.js, PaymentSheet), when the method has one."""
+
+    id: str
+    name: str
+    provider: str | None
+    confirms_at_checkout: bool
+    publishable_key: str | None
+    object: str = "payment_method"
+
+
+class PaymentMethodList(msgspec.Struct):
+    """Every method offered, in the order to show them (complete: `has_more` is always false)."""
+
+    data: list[PaymentMethodOut]
+    has_more: bool = False
+    next_cursor: str | None = None
+    object: str = "list"
