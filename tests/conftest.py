@@ -32,6 +32,9 @@ os.environ["MEILI_INDEX_PREFIX"] = f"test_{RUN_ID}_"
 os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
 os.environ["LOG_ACCESS"] = "false"
 os.environ["LOG_LEVEL"] = "warning"
+# The tests assume the documented defaults of the calendar rules, whatever a developer's .env says.
+os.environ["RETURN_WINDOW_DAYS"] = "3"
+os.environ["COD_REMITTANCE_DUE_DAYS"] = "7"
 os.environ["GUEST_CHECKOUTS_PER_ADDRESS"] = "100"  # the racing tests check out 60 guests from one address
 
 from tests.fakes.stripe import FakeStripe  # noqa: E402

@@ -81,6 +81,7 @@ class SellerOrderRow(msgspec.Struct):
     cod_remitted: int | None = None
     delivered_at: datetime | None = None
     open_returns: int = 0
+    returned_amount: int = 0
     version: int = 1
 
 

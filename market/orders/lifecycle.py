@@ -142,7 +142,8 @@ async def _complete(seller_order_id: str, cutoff: datetime, now: datetime) -> in
             "payment_method": row["payment_method"], "subtotal": row["subtotal"],
             "final_subtotal": row["final_subtotal"], "shipping_fee": row["shipping_fee"], "total": row["total"],
             "cod_amount": row["cod_amount"], "cod_collected": row["cod_collected"],
-            "cod_remitted": row["cod_remitted"], "delivered_at": rows[0]["delivered"].isoformat(),
+            "cod_remitted": row["cod_remitted"], "refunded": row["returned_amount"],
+            "net": row["total"] - row["returned_amount"], "delivered_at": rows[0]["delivered"].isoformat(),
             "completed_at": now.isoformat(),
         })  # fmt: skip
     return 1

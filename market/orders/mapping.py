@@ -86,6 +86,7 @@ def seller_order_out(seller_order: Row, lines: list[Row], history: list[Row], ad
         updated_at=rfc3339(seller_order["updated_at"]),
         cod_collected=seller_order["cod_collected"],
         cod_remitted=seller_order["cod_remitted"],
+        returned_amount=seller_order["returned_amount"],
         delivered_at=rfc3339(seller_order["delivered_at"]),
         return_window_ends_on=_isoformat(window_ends_on(seller_order["delivered_at"], return_window_days())),
     )

@@ -60,12 +60,15 @@ async def hold_for_return(
     return Returnable(row["id"], row["order_id"], row["seller"], row["payment_method"])
 
 
-async def release_return_hold(seller_order_id: str) -> None:
-    """A return was closed (refunded, or refused for good): one open return fewer (never below 0)."""
+async def release_return_hold(seller_order_id: str, refunded: int = 0) -> None:
+    """A return was closed (refunded, or refused for good): one open return fewer (never below 0), and what it
+    gave back to the buyer counted in `returned_amount` (the completion event carries it, so what the seller keeps
+    is the total less what came back)."""
     await fetch(
-        "UPDATE seller_order SET open_returns = open_returns - 1, updated_at = now() "
-        "WHERE id = $1 AND open_returns > 0",
+        "UPDATE seller_order SET open_returns = open_returns - 1, returned_amount = returned_amount + $2, "
+        "updated_at = now() WHERE id = $1 AND open_returns > 0",
         seller_order_id,
+        refunded,
     )
 
 

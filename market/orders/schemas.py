@@ -75,6 +75,7 @@ class SellerOrderOut(msgspec.Struct):
     updated_at: str | None
     cod_collected: int | None = None  # the cash the carrier reported collecting at delivery
     cod_remitted: int | None = None  # the cash its remittance batch paid over to the marketplace
+    returned_amount: int = 0  # what returns after delivery gave back to the buyer (refunded or owed by transfer)
     delivered_at: str | None = None
     return_window_ends_on: str | None = None  # the last Vietnamese day to open a return; completed after it
     object: str = "seller_order"

@@ -60,6 +60,7 @@ class SellerOrder(Table, tablename="seller_order"):
     cod_remitted = BigInt(null=True, default=None)
     delivered_at = Timestamptz(null=True, default=None)
     open_returns = Integer(default=0)
+    returned_amount = BigInt(default=0)
     version = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -146,7 +146,7 @@ async def follow_parcel(return_id: str, parcel_status: str, actor: str, note: st
     method = "card" if refund["payment_id"] else "bank_transfer"
     paid_back = Move("refunded", "system", f"refund {refund['id']} ({method})", ("received",), refund_id=refund["id"])
     await move_return(return_id, paid_back, OPERATOR)  # the row is this transaction's: it just became received
-    await seller_orders.release_return_hold(row["seller_order_id"])
+    await seller_orders.release_return_hold(row["seller_order_id"], refunded=refund["amount"])
     await record("return.refunded", facts(row, refund_id=refund["id"], amount=refund["amount"], method=method))
     return ["received", "refunded"]
 

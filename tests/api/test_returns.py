@@ -6,6 +6,7 @@ and the operator."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -18,6 +19,7 @@ import pytest
 from market.core import clock
 from market.core.db import fetch
 from market.inventory.service import levels
+from market.orders import lifecycle
 from market.returns import jobs
 from market.settings import Settings
 from market.shipping import service as shipping
@@ -195,6 +197,12 @@ async def test_a_cod_return_goes_back_to_the_seller_restocks_and_is_refunded_by_
     assert order["payment"]["refund_due"] == 300_000  # the buyer's order says what it is owed, by transfer
     seller_order = (await client.get(f"/seller/v1/orders/{sor_id}", headers=cod["key"])).json()
     assert seller_order["status"] == "delivered"  # its other lines were kept; it completes when the window ends
+    with clock.travel(timedelta(days=4)):  # the window ends: the sale the seller keeps is what was not given back
+        assert await lifecycle.complete_due(3) == 1
+    [completed] = await fetch("SELECT payload FROM outbox_event WHERE type = 'seller_order.completed'")
+    facts = json.loads(completed["payload"]) if isinstance(completed["payload"], str) else completed["payload"]
+    assert (facts["total"], facts["refunded"], facts["net"]) == (cod["sor"]["total"], 300_000,
+                                                                 cod["sor"]["total"] - 300_000)  # fmt: skip
 
     late_accept = await client.post(f"/seller/v1/returns/{ret['id']}/accept", headers=cod["key"])
     assert late_accept.status_code == 200 and late_accept.json()["status"] == "refunded"
