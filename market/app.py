@@ -18,14 +18,10 @@ from redis.asyncio import Redis
 
 from market import __version__
 from market.accounts.api import AccountController, MeController, SessionController
-from market.accounts.csrf import csrf_middleware
-from market.accounts.sessions import SESSION_STORE, BuyerSessionStore, session_config
 from market.audit.api import AdminAuditController
 from market.cart.api import CartController
 from market.catalog.api import AdminCatalogController, SellerCatalogController, StorefrontCatalogController
 from market.checkout.api import CheckoutController
-from market.core.observability import RequestContextMiddleware, access_lines, configure_logging
-from market.core.problems import exception_handlers
 from market.core.resources import Resources
 from market.health.api import HealthController
 from market.orders.api import (
@@ -52,6 +48,10 @@ from market.shipping.api import (
     SellerParcelController,
 )
 from market.shipping.registry import close_clients as carrier_clients
+from market.web.csrf import csrf_middleware
+from market.web.observability import RequestContextMiddleware, access_lines, configure_logging
+from market.web.problems import exception_handlers
+from market.web.sessions import SESSION_STORE, BuyerSessionStore, session_config
 from search.api import SearchController
 
 API_DESCRIPTION = (

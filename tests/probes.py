@@ -11,8 +11,8 @@ import msgspec
 from litestar import get, post
 from litestar.params import JSONBody
 
-from market.core.deps import ResourcesDep
 from market.core.errors import Conflict, FieldError, ValidationFailed
+from market.web.deps import ResourcesDep
 
 
 class ProbeBody(msgspec.Struct, forbid_unknown_fields=True):

@@ -9,7 +9,7 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import Provide
 from litestar.params import Parameter
 
-from market.accounts import addresses, auth, service, sessions
+from market.accounts import addresses, service
 from market.accounts.mapping import account_out, address_out
 from market.accounts.schemas import (
     AccountDeletionIn,
@@ -24,15 +24,16 @@ from market.accounts.schemas import (
     RegistrationOut,
     SessionOut,
 )
-from market.accounts.sessions import STARTS_SESSION, Buyer, provide_buyer
 from market.accounts.tables import Account
 from market.cart import service as carts
 from market.cart.api import CartToken, cart_store
 from market.cart.store import CartRef
-from market.core.deps import ResourcesDep
 from market.core.pagination import Page
 from market.core.resources import Resources
 from market.core.schemas import unset_to_dict
+from market.web import buyer_auth, sessions
+from market.web.deps import ResourcesDep
+from market.web.sessions import STARTS_SESSION, Buyer, provide_buyer
 
 AnyRequest = Request[Any, Any, Any]
 AddressId = Annotated[str, Parameter(max_length=40)]
@@ -67,7 +68,7 @@ class AccountController(Controller):
     ) -> RegistrationOut:
         """Create a buyer account with an email or a mobile number, signed in at once."""
         guest = _guest_cart(resources, cart_token)
-        account = await auth.register(request, resources, data.identifier, data.name, data.password)
+        account = await buyer_auth.register(request, resources, data.identifier, data.name, data.password)
         session = await _start(request, resources, account, data.client, guest)
         return RegistrationOut(session.account, session)
 
@@ -84,7 +85,7 @@ class SessionController(Controller):
     ) -> SessionOut:
         """Sign in; a guest cart sent as `Cart-Token` merges into the account's cart."""
         guest = _guest_cart(resources, cart_token)
-        account = await auth.sign_in(request, resources, data.identifier, data.password)
+        account = await buyer_auth.sign_in(request, resources, data.identifier, data.password)
         return await _start(request, resources, account, data.client, guest)
 
     @delete("/current", operation_id="buyer_logout", status_code=204)
@@ -111,7 +112,7 @@ class MeController(Controller):
     ) -> SessionOut:
         """Change the password: every session of the account ends; this one goes on under a new id."""
         change = partial(service.change_password, buyer.account_id, data.current_password, data.new_password)
-        await auth.password_checked(resources, buyer.account_id, change)
+        await buyer_auth.password_checked(resources, buyer.account_id, change)
         await sessions.end_all(request, buyer.account_id)
         account = await service.get_account(buyer.account_id)
         client: Client = "mobile" if sessions.exchange_of(request.scope["state"]).bearer else "web"
@@ -123,7 +124,7 @@ class MeController(Controller):
     ) -> None:
         """Delete the account: personal data erased, sessions ended, cart dropped (orders keep an anonymous id)."""
         erase = partial(service.delete_account, buyer.account_id, data.password)
-        await auth.password_checked(resources, buyer.account_id, erase)
+        await buyer_auth.password_checked(resources, buyer.account_id, erase)
         await sessions.end_all(request, buyer.account_id)
         await carts.drop_customer_cart(cart_store(resources), resources.settings.secret_key, buyer.account_id)
 

@@ -7,15 +7,15 @@ from typing import Annotated, Any
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import HeaderParameter
 
-from market.accounts.sessions import current_buyer
 from market.cart import service
 from market.cart.mapping import cart_out
 from market.cart.schemas import CartOut, LineIn, LineOut, LineUpdate
 from market.cart.store import CartRef, CartStore
 from market.cart.tokens import new_guest_cart
-from market.core.deps import ResourcesDep
 from market.core.errors import NotAuthenticated
 from market.core.resources import Resources
+from market.web.deps import ResourcesDep
+from market.web.sessions import current_buyer
 
 CartToken = Annotated[
     str | None,

@@ -9,19 +9,19 @@ from litestar import Controller, Request, Response, post
 from litestar.openapi.datastructures import ResponseSpec
 
 from market.accounts.addresses import address_snapshot, get_address, snapshot_of
-from market.accounts.ratelimit import AuthLimits
 from market.accounts.service import normalise_email, normalise_phone
-from market.accounts.sessions import current_buyer
 from market.cart.api import CartToken, cart_store
 from market.cart.service import customer_cart, guest_cart
 from market.checkout import service
 from market.checkout.schemas import CheckoutIn
-from market.core.deps import IdempotencyKeyHeader, ResourcesDep
 from market.core.errors import FieldError, NotAuthenticated, ValidationFailed, field_error
 from market.core.idempotency import service as idempotency
+from market.core.ratelimit import AuthLimits
 from market.core.resources import Resources
 from market.orders.schemas import OrderOut
 from market.shipping.registry import quoter_for
+from market.web.deps import IdempotencyKeyHeader, ResourcesDep
+from market.web.sessions import current_buyer
 
 
 def _buyer(request: Request[Any, Any, Any], resources: Resources, token: str | None) -> service.Buyer:

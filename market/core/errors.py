@@ -1,6 +1,6 @@
 """Domain errors with stable, machine-readable codes.
 
-Services raise these; the HTTP layer (`market.core.problems`) turns them into RFC 9457 problem+json. Every code is
+Services raise these; the HTTP layer (`market.web.problems`) turns them into RFC 9457 problem+json. Every code is
 listed in the README's error table: clients translate by `code`, never by `detail`.
 """
 

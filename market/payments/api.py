@@ -10,15 +10,15 @@ from litestar import Controller, Request, get, post
 from litestar.di import Provide
 from litestar.params import Parameter
 
-from market.core.deps import IdempotencyKeyHeader, ResourcesDep
 from market.core.errors import DomainError, NotFound
 from market.core.idempotency.service import checked_key
 from market.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor, page_of
 from market.core.schemas import rfc3339
-from market.operators.auth import OperatorPrincipal, provide_operator
 from market.payments import service
 from market.payments.registry import stripe_gateway
 from market.payments.schemas import PaymentOut, RefundIn, RefundOut, WebhookAck
+from market.web.deps import IdempotencyKeyHeader, ResourcesDep
+from market.web.operator_auth import OperatorPrincipal, provide_operator
 
 Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
 

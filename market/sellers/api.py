@@ -10,7 +10,6 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import Parameter
 
 from market.audit.service import operator_actor
-from market.core.deps import ResourcesDep, bearer_token
 from market.core.pagination import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -21,9 +20,7 @@ from market.core.pagination import (
     page_of,
 )
 from market.core.schemas import ReasonIn, unset_to_dict
-from market.operators.auth import OperatorPrincipal, provide_operator
 from market.sellers import service, status
-from market.sellers.auth import SESSION_PREFIX, SellerPrincipal, provide_seller, session_store
 from market.sellers.mapping import api_key_out, invitation_out, member_out, seller_card, seller_out, status_change_out
 from market.sellers.schemas import (
     AcceptInvitationIn,
@@ -43,6 +40,9 @@ from market.sellers.schemas import (
     SessionOut,
     StatusChangeOut,
 )
+from market.web.deps import ResourcesDep, bearer_token
+from market.web.operator_auth import OperatorPrincipal, provide_operator
+from market.web.seller_auth import SESSION_PREFIX, SellerPrincipal, provide_seller, session_store
 
 login_limit = RateLimitConfig(rate_limit=("minute", 10), store="rate_limit")
 registration_limit = RateLimitConfig(rate_limit=("minute", 20), store="rate_limit")

@@ -9,8 +9,6 @@ from litestar import Controller, Request, get, post
 from litestar.di import Provide
 from litestar.params import Parameter
 
-from market.accounts.sessions import Buyer, provide_buyer
-from market.core.deps import ResourcesDep
 from market.core.errors import NotAuthenticated, NotFound
 from market.core.pagination import (
     DEFAULT_LIMIT,
@@ -21,10 +19,8 @@ from market.core.pagination import (
     encode_cursor,
     page_of,
 )
-from market.operators.auth import OperatorPrincipal, provide_operator
 from market.orders import reads
 from market.orders.api import OrderToken
-from market.sellers.auth import SellerPrincipal, provide_seller
 from market.settings import Settings
 from market.shipping import cod, reports, service
 from market.shipping.carrier import WebhookRefused
@@ -44,6 +40,10 @@ from market.shipping.schemas import (
 )
 from market.shipping.views import batch_out, parcels_out, problem_out, remittance_out, report_out
 from market.shipping.vnpost import VnPost
+from market.web.deps import ResourcesDep
+from market.web.operator_auth import OperatorPrincipal, provide_operator
+from market.web.seller_auth import SellerPrincipal, provide_seller
+from market.web.sessions import Buyer, provide_buyer
 
 Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
 Batch = Annotated[str, Parameter(min_length=1, max_length=64, description="The batch's name (e.g. COD-00001).")]

@@ -1,5 +1,5 @@
 """Buyer authentication flows with their rate limits: registration, sign-in, and password checks of a signed-in
-account (change, deletion). The limits run before any password is hashed (`market.accounts.ratelimit`)."""
+account (change, deletion). The limits run before any password is hashed (`market.core.ratelimit`)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 from litestar import Request
 
 from market.accounts import service
-from market.accounts.ratelimit import AuthLimits
 from market.accounts.tables import Account
 from market.core.errors import DomainError, ValidationFailed
+from market.core.ratelimit import AuthLimits
 from market.core.resources import Resources
 
 T = TypeVar("T")

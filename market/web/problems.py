@@ -19,7 +19,7 @@ from litestar.types import ExceptionHandlersMap
 from meilisearch_python_sdk.errors import MeilisearchCommunicationError, MeilisearchTimeoutError
 
 from market.core.errors import DependencyUnavailable, DomainError, FieldError, ValidationFailed
-from market.core.observability import request_id_of
+from market.web.observability import request_id_of
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = structlog.get_logger(__name__)
