@@ -114,7 +114,7 @@ def cod_import(path: str, batch: str | None) -> None:
 @main.command()
 def worker() -> None:
     """Run the outbox relay and the job worker."""
-    from market.web.observability import configure_logging
+    from market.core.logs import configure_logging
     from market.worker import run_worker
 
     settings = _settings()

@@ -20,6 +20,7 @@ from market.core.ratelimit import AuthLimits
 from market.core.resources import Resources
 from market.orders.schemas import OrderOut
 from market.shipping.registry import quoter_for
+from market.web.clients import client_address
 from market.web.deps import IdempotencyKeyHeader, ResourcesDep
 from market.web.sessions import current_buyer
 
@@ -79,9 +80,9 @@ class CheckoutController(Controller):
         key = idempotency.checked_key(idempotency_key)
         buyer = _buyer(request, resources, cart_token)
         if buyer.account_id is None:  # anonymous cash-on-delivery orders hold stock: a flood is limited
-            await AuthLimits(resources, "guest-checkout").address(
-                request, resources.settings.guest_checkouts_per_address
-            )
+            address = client_address(request, resources.settings.trusted_proxy_header)
+            per_minute = resources.settings.guest_checkouts_per_address
+            await AuthLimits(resources, "guest-checkout").address(address, per_minute)
         wanted = await _request(data, buyer)
         fingerprint = idempotency.fingerprint(b"POST /api/v1/checkout", msgspec.json.encode(data, order="sorted"))
         quoter = quoter_for(resources.settings, resources.redis)

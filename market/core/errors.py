@@ -92,6 +92,18 @@ class Forbidden(DomainError):
     title = "Forbidden"
 
 
+class RateLimited(DomainError):
+    """Too many attempts in a window; `retry_after_s` says when the next one may pass."""
+
+    status = 429
+    code = "rate_limited"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
+
+
 def field_error(field: str, code: str, message: str) -> ValidationFailed:
     """A validation problem about one field."""
     return ValidationFailed([FieldError(field, code, message)])

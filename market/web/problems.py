@@ -18,7 +18,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 from meilisearch_python_sdk.errors import MeilisearchCommunicationError, MeilisearchTimeoutError
 
-from market.core.errors import DependencyUnavailable, DomainError, FieldError, ValidationFailed
+from market.core.errors import DependencyUnavailable, DomainError, FieldError, RateLimited, ValidationFailed
 from market.web.observability import request_id_of
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -78,7 +78,7 @@ def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response
     headers = None
     if isinstance(exc, ValidationFailed):
         extra["errors"] = [_field_dict(error) for error in exc.errors]
-    if isinstance(exc, DependencyUnavailable):
+    if isinstance(exc, DependencyUnavailable | RateLimited):
         headers = {"Retry-After": str(exc.retry_after_s)}
     return problem(
         request,
