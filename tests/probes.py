@@ -39,7 +39,7 @@ async def probe_conflict() -> None:
 
 @get("/probe/invalid", operation_id="probe_invalid", include_in_schema=False)
 async def probe_invalid() -> None:
-    raise ValidationFailed([FieldError("variants[0].price", "must_be_positive", "Price must be above 0.")])
+    raise ValidationFailed([FieldError("variants[0].price", "below_minimum", "Price must be above 0.")])
 
 
 @get("/probe/crash", operation_id="probe_crash", include_in_schema=False)

@@ -26,7 +26,6 @@ Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
 class InvalidSignature(DomainError):
     status = 400
     code = "invalid_signature"
-    title = "Invalid signature"
 
 
 class StripeWebhookController(Controller):
