@@ -48,9 +48,11 @@ from market.shipping.api import (
     SellerParcelController,
 )
 from market.shipping.registry import close_clients as carrier_clients
+from market.web import openapi
 from market.web.csrf import csrf_middleware
 from market.web.observability import RequestContextMiddleware, access_lines, configure_logging
 from market.web.problems import exception_handlers
+from market.web.responses import ContractResponse
 from market.web.sessions import SESSION_STORE, BuyerSessionStore, session_config
 from search.api import SearchController
 
@@ -161,7 +163,9 @@ def create_app(
             path="/schema",
             servers=[Server(url="/")],
             render_plugins=[ScalarRenderPlugin(path="/"), SwaggerRenderPlugin(path="/swagger")],
+            use_handler_docstrings=True,
         ),
+        response_class=ContractResponse,
         state=State({"settings": settings}),
         stores={
             "rate_limit": _redis_store(settings, "rate-limit"),
@@ -172,6 +176,7 @@ def create_app(
     )
     # Outermost, around Litestar's own routing, so that unmatched routes (404, 405) get a request id too.
     app.asgi_handler = RequestContextMiddleware(app.asgi_handler, log_access=settings.log_access)
+    openapi.install(app)
     return app
 
 

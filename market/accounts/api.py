@@ -33,6 +33,8 @@ from market.core.resources import Resources
 from market.core.schemas import unset_to_dict
 from market.web import buyer_auth, sessions
 from market.web.deps import ResourcesDep
+from market.web.openapi.routes import RATE_LIMITED
+from market.web.responses import LOCATION
 from market.web.sessions import STARTS_SESSION, Buyer, provide_buyer
 
 AnyRequest = Request[Any, Any, Any]
@@ -62,7 +64,7 @@ class AccountController(Controller):
     path = "/accounts"
     tags = ["storefront: account"]
 
-    @post("/", operation_id="buyer_register", opt={STARTS_SESSION: True})
+    @post("/", operation_id="buyer_register", opt={STARTS_SESSION: True, LOCATION: "/api/v1/me"})
     async def register(
         self, data: RegistrationIn, request: AnyRequest, resources: ResourcesDep, cart_token: CartToken
     ) -> RegistrationOut:
@@ -79,7 +81,7 @@ class SessionController(Controller):
     path = "/sessions"
     tags = ["storefront: account"]
 
-    @post("/", operation_id="buyer_login", opt={STARTS_SESSION: True})
+    @post("/", operation_id="buyer_login", opt={STARTS_SESSION: True, LOCATION: "/api/v1/sessions/current"})
     async def login(
         self, data: LoginIn, request: AnyRequest, resources: ResourcesDep, cart_token: CartToken
     ) -> SessionOut:
@@ -106,7 +108,7 @@ class MeController(Controller):
         """The signed-in account."""
         return account_out(await service.get_account(buyer.account_id))
 
-    @post("/password", operation_id="buyer_change_password", status_code=200)
+    @post("/password", operation_id="buyer_change_password", status_code=200, opt={RATE_LIMITED: True})
     async def change_password(
         self, data: PasswordChangeIn, request: AnyRequest, resources: ResourcesDep, buyer: Buyer
     ) -> SessionOut:
@@ -118,7 +120,7 @@ class MeController(Controller):
         client: Client = "mobile" if sessions.exchange_of(request.scope["state"]).bearer else "web"
         return await _start(request, resources, account, client, None)
 
-    @delete("/", operation_id="buyer_delete_account", status_code=204)
+    @delete("/", operation_id="buyer_delete_account", status_code=204, opt={RATE_LIMITED: True})
     async def delete_account(
         self, data: AccountDeletionIn, request: AnyRequest, resources: ResourcesDep, buyer: Buyer
     ) -> None:
@@ -134,7 +136,7 @@ class MeController(Controller):
         rows = await addresses.list_addresses(buyer.account_id)
         return Page(data=[address_out(row) for row in rows], has_more=False, next_cursor=None)
 
-    @post("/addresses", operation_id="buyer_addresses_create")
+    @post("/addresses", operation_id="buyer_addresses_create", opt={LOCATION: "/api/v1/me/addresses/{content.id}"})
     async def add_address(self, data: AddressIn, buyer: Buyer) -> AddressOut:
         """Add an address (ward and province from the units catalog; the phone stored in E.164)."""
         values = unset_to_dict(data)

@@ -22,6 +22,7 @@ from market.orders.schemas import OrderOut
 from market.shipping.registry import quoter_for
 from market.web.clients import client_address
 from market.web.deps import IdempotencyKeyHeader, ResourcesDep
+from market.web.openapi.routes import RATE_LIMITED
 from market.web.sessions import current_buyer
 
 
@@ -66,6 +67,7 @@ class CheckoutController(Controller):
         "/",
         operation_id="checkout",
         status_code=201,
+        opt={RATE_LIMITED: True},
         responses={201: ResponseSpec(OrderOut, description="The order (or the first response, replayed).")},
     )
     async def checkout(

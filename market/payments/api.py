@@ -19,6 +19,7 @@ from market.payments.registry import stripe_gateway
 from market.payments.schemas import PaymentOut, RefundIn, RefundOut, WebhookAck
 from market.web.deps import IdempotencyKeyHeader, ResourcesDep
 from market.web.operator_auth import OperatorPrincipal, provide_operator
+from market.web.responses import LOCATION
 
 Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
 
@@ -83,7 +84,8 @@ class AdminPaymentController(Controller):
         """The refunds of one order, oldest first."""
         return [refund_out(row) for row in await service.refunds_of(order_id)]
 
-    @post("/orders/{order_id:str}/refunds", operation_id="admin_refunds_create", status_code=201)
+    @post("/orders/{order_id:str}/refunds", operation_id="admin_refunds_create", status_code=201,
+          opt={LOCATION: "/admin/v1/orders/{order_id}/refunds"})  # fmt: skip
     async def refund(
         self, order_id: str, data: RefundIn, operator: OperatorPrincipal, idempotency_key: IdempotencyKeyHeader
     ) -> RefundOut:
