@@ -9,10 +9,16 @@ import re
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from openapi_spec_validator import validate
 
+from market.accounts import schemas as accounts
+from market.cart import schemas as cart
+from market.catalog import schemas as catalog
+from market.checkout import schemas as checkout
 from market.core import codes
+from market.sellers import schemas as sellers
 from tests.factories import bearer
 
 METHODS = ("get", "put", "post", "delete", "patch")
@@ -156,3 +162,19 @@ async def test_201_answers_send_location(client: httpx.AsyncClient, seller: dict
     )
     assert key.status_code == 201, key.text
     assert key.headers["location"] == f"/seller/v1/api-keys/{key.json()['id']}"
+
+
+def test_the_main_request_bodies_have_examples_the_server_accepts(document: dict[str, Any]) -> None:
+    structs = {
+        "RegistrationIn": accounts.RegistrationIn,
+        "AccountLoginIn": accounts.LoginIn,
+        "SellerLoginIn": sellers.LoginIn,
+        "AccountAddressIn": accounts.AddressIn,
+        "LineIn": cart.LineIn,
+        "CheckoutIn": checkout.CheckoutIn,
+        "ProductIn": catalog.ProductIn,
+    }
+    schemas = document["components"]["schemas"]
+    for name, struct in structs.items():
+        (example,) = schemas[name]["examples"]
+        msgspec.convert(example, struct)  # raises when the example breaks the body's rules
