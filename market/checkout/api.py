@@ -92,6 +92,18 @@ class CheckoutController(Controller):
             cart_store(resources), quoter, buyer, wanted, key, fingerprint, resources.settings
         )
         headers = {"Idempotent-Replayed": "true"} if placed.replayed else {}
-        if placed.order_id:
-            headers["Location"] = f"/api/v1/orders/{placed.order_id}"
+        order_id = placed.order_id or (_created_id(placed.body) if placed.status == 201 else None)
+        if order_id:  # a replayed 201 names its order too
+            headers["Location"] = f"/api/v1/orders/{order_id}"
         return Response(placed.body, status_code=placed.status, media_type="application/json", headers=headers)
+
+
+class _Created(msgspec.Struct):
+    id: str
+
+
+def _created_id(body: bytes) -> str | None:
+    try:
+        return msgspec.json.decode(body, type=_Created).id
+    except msgspec.DecodeError:
+        return None

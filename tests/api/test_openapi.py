@@ -16,10 +16,12 @@ from openapi_spec_validator import validate
 from market.accounts import schemas as accounts
 from market.cart import schemas as cart
 from market.catalog import schemas as catalog
-from market.checkout import schemas as checkout
+from market.checkout import schemas as checkouts
 from market.core import codes
 from market.sellers import schemas as sellers
+from tests.buyers import mobile_buyer, seller_with_products
 from tests.factories import bearer
+from tests.shoppers import checkout, fill_cart, variant_ids
 
 METHODS = ("get", "put", "post", "delete", "patch")
 PROBLEM = "application/problem+json"
@@ -171,10 +173,24 @@ def test_the_main_request_bodies_have_examples_the_server_accepts(document: dict
         "SellerLoginIn": sellers.LoginIn,
         "AccountAddressIn": accounts.AddressIn,
         "LineIn": cart.LineIn,
-        "CheckoutIn": checkout.CheckoutIn,
+        "CheckoutIn": checkouts.CheckoutIn,
         "ProductIn": catalog.ProductIn,
     }
     schemas = document["components"]["schemas"]
     for name, struct in structs.items():
         (example,) = schemas[name]["examples"]
         msgspec.convert(example, struct)  # raises when the example breaks the body's rules
+
+
+async def test_a_replayed_checkout_names_its_order_in_location(
+    client: httpx.AsyncClient, operator: str, categories: None
+) -> None:
+    shop = await seller_with_products(client, operator, [{}])
+    kg, _ = variant_ids(shop["products"][0])
+    buyer = await mobile_buyer(client)
+    await fill_cart(client, buyer["headers"], [(kg, 1)])
+    first = await checkout(client, buyer["headers"], key="location-1")
+    again = await checkout(client, buyer["headers"], key="location-1")
+    assert first.status_code == again.status_code == 201, first.text
+    assert again.headers["idempotent-replayed"] == "true"
+    assert first.headers["location"] == again.headers["location"] == f"/api/v1/orders/{first.json()['id']}"
