@@ -33,7 +33,7 @@ from market.core.resources import Resources
 from market.core.schemas import unset_to_dict
 from market.web import buyer_auth, sessions
 from market.web.deps import ResourcesDep
-from market.web.openapi.routes import RATE_LIMITED
+from market.web.openapi.routes import PROBLEMS, RATE_LIMITED
 from market.web.responses import LOCATION
 from market.web.sessions import STARTS_SESSION, Buyer, provide_buyer
 
@@ -64,7 +64,11 @@ class AccountController(Controller):
     path = "/accounts"
     tags = ["storefront: account"]
 
-    @post("/", operation_id="buyer_register", opt={STARTS_SESSION: True, LOCATION: "/api/v1/me"})
+    @post(
+        "/",
+        operation_id="buyer_register",
+        opt={STARTS_SESSION: True, LOCATION: "/api/v1/me", PROBLEMS: ("identifier_taken",)},
+    )
     async def register(
         self, data: RegistrationIn, request: AnyRequest, resources: ResourcesDep, cart_token: CartToken
     ) -> RegistrationOut:
@@ -81,7 +85,11 @@ class SessionController(Controller):
     path = "/sessions"
     tags = ["storefront: account"]
 
-    @post("/", operation_id="buyer_login", opt={STARTS_SESSION: True, LOCATION: "/api/v1/sessions/current"})
+    @post(
+        "/",
+        operation_id="buyer_login",
+        opt={STARTS_SESSION: True, LOCATION: "/api/v1/sessions/current", PROBLEMS: ("invalid_credentials",)},
+    )
     async def login(
         self, data: LoginIn, request: AnyRequest, resources: ResourcesDep, cart_token: CartToken
     ) -> SessionOut:
@@ -108,7 +116,7 @@ class MeController(Controller):
         """The signed-in account."""
         return account_out(await service.get_account(buyer.account_id))
 
-    @post("/password", operation_id="buyer_change_password", status_code=200, opt={RATE_LIMITED: True})
+    @post("/password", operation_id="buyer_change_password", status_code=200, opt={RATE_LIMITED: True, PROBLEMS: ()})
     async def change_password(
         self, data: PasswordChangeIn, request: AnyRequest, resources: ResourcesDep, buyer: Buyer
     ) -> SessionOut:
@@ -120,7 +128,8 @@ class MeController(Controller):
         client: Client = "mobile" if sessions.exchange_of(request.scope["state"]).bearer else "web"
         return await _start(request, resources, account, client, None)
 
-    @delete("/", operation_id="buyer_delete_account", status_code=204, opt={RATE_LIMITED: True})
+    @delete("/", operation_id="buyer_delete_account", status_code=204,
+            opt={RATE_LIMITED: True, PROBLEMS: ("account_is_seller_member",)})  # fmt: skip
     async def delete_account(
         self, data: AccountDeletionIn, request: AnyRequest, resources: ResourcesDep, buyer: Buyer
     ) -> None:
@@ -136,7 +145,11 @@ class MeController(Controller):
         rows = await addresses.list_addresses(buyer.account_id)
         return Page(data=[address_out(row) for row in rows], has_more=False, next_cursor=None)
 
-    @post("/addresses", operation_id="buyer_addresses_create", opt={LOCATION: "/api/v1/me/addresses/{content.id}"})
+    @post(
+        "/addresses",
+        operation_id="buyer_addresses_create",
+        opt={LOCATION: "/api/v1/me/addresses/{content.id}", PROBLEMS: ("address_book_full",)},
+    )
     async def add_address(self, data: AddressIn, buyer: Buyer) -> AddressOut:
         """Add an address (ward and province from the units catalog; the phone stored in E.164)."""
         values = unset_to_dict(data)

@@ -15,6 +15,7 @@ from market.cart.tokens import new_guest_cart
 from market.core.errors import NotAuthenticated
 from market.core.resources import Resources
 from market.web.deps import ResourcesDep
+from market.web.openapi.routes import PROBLEMS
 from market.web.responses import LOCATION
 from market.web.sessions import current_buyer
 
@@ -50,7 +51,7 @@ class CartController(Controller):
     path = "/carts"
     tags = ["storefront: cart"]
 
-    @post("/", operation_id="cart_create_guest", opt={LOCATION: "/api/v1/carts/current"})
+    @post("/", operation_id="cart_create_guest", opt={LOCATION: "/api/v1/carts/current", PROBLEMS: ()})
     async def create(self, resources: ResourcesDep) -> CartOut:
         """Start a guest cart; send its `token` as the `Cart-Token` header (it merges into your cart at sign-in)."""
         cart_id, token = new_guest_cart(resources.settings.secret_key)
@@ -62,7 +63,8 @@ class CartController(Controller):
         cart = _cart(request, resources, cart_token)
         return cart_out(await service.contents(cart_store(resources), cart))
 
-    @post("/current/lines", operation_id="cart_lines_add", opt={LOCATION: "/api/v1/carts/current"})
+    @post("/current/lines", operation_id="cart_lines_add", opt={LOCATION: "/api/v1/carts/current",
+          PROBLEMS: ("insufficient_stock", "cart_full", "preorder_not_open", "preorder_closed")})  # fmt: skip
     async def add(self, data: LineIn, request: Request[Any, Any, Any], cart_token: CartToken) -> LineOut:
         """Add a quantity of a variant (more of it when the line exists)."""
         resources: Resources = request.app.state.resources  # the hottest write: no dependency injection for it

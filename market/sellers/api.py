@@ -41,6 +41,7 @@ from market.sellers.schemas import (
     StatusChangeOut,
 )
 from market.web.deps import ResourcesDep, bearer_token
+from market.web.openapi.routes import PROBLEMS
 from market.web.operator_auth import OperatorPrincipal, provide_operator
 from market.web.responses import LOCATION
 from market.web.seller_auth import SESSION_PREFIX, SellerPrincipal, provide_seller, session_store
@@ -71,7 +72,7 @@ class SellerOnboardingController(Controller):
     tags = ["seller: account"]
 
     @post("/sellers", operation_id="seller_register", middleware=[registration_limit.middleware],
-          opt={LOCATION: "/seller/v1/seller"})  # fmt: skip
+          opt={LOCATION: "/seller/v1/seller", PROBLEMS: ("identifier_taken",)})  # fmt: skip
     async def register(self, data: SellerRegistration, resources: ResourcesDep) -> RegistrationOut:
         """Register a seller and its owner; the seller stays pending until an operator approves it."""
         seller, member = await service.register_self(data)
@@ -79,14 +80,15 @@ class SellerOnboardingController(Controller):
         return RegistrationOut(seller=seller_out(seller), session=session)
 
     @post("/sessions", operation_id="seller_login", middleware=[login_limit.middleware],
-          opt={LOCATION: "/seller/v1/sessions/current"})  # fmt: skip
+          opt={LOCATION: "/seller/v1/sessions/current", PROBLEMS: ("invalid_credentials", "not_a_member")})  # fmt: skip
     async def login(self, data: LoginIn, resources: ResourcesDep) -> SessionOut:
         """Sign a member in; the answer carries the bearer session token."""
         account, member = await service.login(data.identifier, data.password, data.seller)
         return await _session_out(resources, account.id, member.seller.id, member.role)
 
     @post("/invitations/accept", operation_id="seller_accept_invitation", middleware=[login_limit.middleware],
-          opt={LOCATION: "/seller/v1/sessions/current"})  # fmt: skip
+          opt={LOCATION: "/seller/v1/sessions/current",
+               PROBLEMS: ("invitation_invalid", "already_member")})  # fmt: skip
     async def accept(self, data: AcceptInvitationIn, resources: ResourcesDep) -> SessionOut:
         """Join a seller with an invitation token (also how an operator-registered household sets its password)."""
         account, member = await service.accept_invitation(data.token, data.name, data.password)

@@ -120,6 +120,10 @@ def test_operations_list_the_problems_they_can_return(document: dict[str, Any]) 
     assert "404" in problems("/api/v1/products/{slug}", "get")
     assert "401" not in problems("/api/v1/products", "get")
     assert problems("/webhooks/carriers/{carrier}", "post")["401"] == ["invalid_signature"]
+    sign_in = problems("/api/v1/sessions", "post")
+    assert sign_in["401"] == ["invalid_credentials", "invalid_cart_token"] and "429" in sign_in
+    assert sign_in["409"] == ["already_exists"]  # no address book or seller codes: its service raises none
+    assert problems("/seller/v1/sessions", "post")["403"] == ["not_a_member"]
     for path, method, operation in operations(document):
         if path not in ("/health/live", "/metrics"):
             assert "503" in operation["responses"], (method, path)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from market.core import codes
-from market.web.openapi.routes import Route
+from market.web.openapi.routes import PROBLEMS, Route
 from market.web.openapi.security import authenticated, cookie_writes
 from market.web.problems import PROBLEM_MEDIA_TYPE
 
@@ -74,12 +74,15 @@ def _codes_for(path: str, method: str, operation: dict[str, Any], route: Route) 
         wanted.add("rate_limited")
     if (path, method) not in _NO_DEPENDENCY:
         wanted.add("dependency_unavailable")
+    own = route.opt.get(PROBLEMS)
+    if own is not None:
+        wanted |= {codes.problem_code(code).code for code in own}
     for entry in codes.PROBLEMS:
         tied = _TIED.get(entry.code)
         if tied is not None:
             if tied in parameters:
                 wanted.add(entry.code)
-        elif write and route.context in entry.contexts and entry.code not in _BY_GUARD:
+        elif own is None and write and route.context in entry.contexts and entry.code not in _BY_GUARD:
             wanted.add(entry.code)
     return [entry for entry in codes.PROBLEMS if entry.code in wanted - _UNDOCUMENTED]
 

@@ -15,6 +15,9 @@ from market.web.operator_auth import provide_operator
 from market.web.seller_auth import provide_seller
 from market.web.sessions import STARTS_SESSION, BuyerSessionMiddleware, provide_buyer
 
+PROBLEMS = "problems"
+"""Route opt: the codes the operation's own service raises, when they are fewer than its context's (documented in
+place of the context's; the codes its shape implies are always listed)."""
 RATE_LIMITED = "rate_limited"
 """Route opt of the handlers that count attempts (password checks, guest checkout) beyond sign-in and
 registration, so their 429 is documented."""
