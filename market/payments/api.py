@@ -18,6 +18,7 @@ from market.payments import service
 from market.payments.registry import stripe_gateway
 from market.payments.schemas import PaymentOut, RefundIn, RefundOut, WebhookAck
 from market.web.deps import IdempotencyKeyHeader, ResourcesDep
+from market.web.openapi.routes import PROBLEMS
 from market.web.operator_auth import OperatorPrincipal, provide_operator
 from market.web.responses import LOCATION
 
@@ -33,7 +34,7 @@ class StripeWebhookController(Controller):
     path = "/webhooks/stripe"
     tags = ["webhooks"]
 
-    @post("/", operation_id="webhooks_stripe", status_code=200)
+    @post("/", operation_id="webhooks_stripe", status_code=200, opt={PROBLEMS: ("invalid_signature",)})
     async def receive(self, request: Request[Any, Any, Any], resources: ResourcesDep) -> WebhookAck:
         """Stripe's events: the signature is checked on the raw body, the event stored once and acknowledged."""
         secret = resources.settings.stripe_webhook_secret

@@ -41,6 +41,7 @@ from market.shipping.schemas import (
 from market.shipping.views import batch_out, parcels_out, problem_out, remittance_out, report_out
 from market.shipping.vnpost import VnPost
 from market.web.deps import ResourcesDep
+from market.web.openapi.routes import PROBLEMS
 from market.web.operator_auth import OperatorPrincipal, provide_operator
 from market.web.seller_auth import SellerPrincipal, provide_seller
 from market.web.sessions import Buyer, provide_buyer
@@ -68,7 +69,7 @@ class CarrierWebhookController(Controller):
     path = "/webhooks/carriers"
     tags = ["webhooks"]
 
-    @post("/{carrier:str}", operation_id="webhooks_carrier", status_code=200)
+    @post("/{carrier:str}", operation_id="webhooks_carrier", status_code=200, opt={PROBLEMS: ("invalid_signature",)})
     async def receive(self, carrier: str, request: Request[Any, Any, Any], resources: ResourcesDep) -> CarrierAck:
         """A parcel status: signed (HMAC), stored once by its transaction id, applied in the order of its time; a signed
         report we cannot map is kept for operators and acknowledged all the same."""

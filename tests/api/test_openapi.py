@@ -124,6 +124,8 @@ def test_operations_list_the_problems_they_can_return(document: dict[str, Any]) 
     assert sign_in["401"] == ["invalid_credentials", "invalid_cart_token"] and "429" in sign_in
     assert sign_in["409"] == ["already_exists"]  # no address book or seller codes: its service raises none
     assert problems("/seller/v1/sessions", "post")["403"] == ["not_a_member"]
+    assert "invalid_signature" not in str(problems("/admin/v1/cod-remittances", "post"))  # only the webhooks'
+    assert problems("/webhooks/stripe", "post")["400"] == ["invalid_signature"]
     for path, method, operation in operations(document):
         if path not in ("/health/live", "/metrics"):
             assert "503" in operation["responses"], (method, path)

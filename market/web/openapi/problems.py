@@ -35,6 +35,8 @@ _BY_GUARD = {"csrf_failed", "owner_only", "insufficient_scope", "not_authenticat
 _UNDOCUMENTED = {"internal_error", "method_not_allowed", "bad_request", "operator_exists", "forbidden"}
 """A 500 is a bug, a 405 is no operation, `bad_request` has no raiser of its own, `operator_exists` is the CLI's,
 and `forbidden` is never raised without a precise code."""
+_OWN = {"invalid_signature"}
+"""Codes listed only by the operations that name them (`PROBLEMS`): the webhooks."""
 _NO_DEPENDENCY = {("/health/live", "get"), ("/metrics", "get")}
 
 
@@ -82,7 +84,7 @@ def _codes_for(path: str, method: str, operation: dict[str, Any], route: Route) 
         if tied is not None:
             if tied in parameters:
                 wanted.add(entry.code)
-        elif own is None and write and route.context in entry.contexts and entry.code not in _BY_GUARD:
+        elif own is None and write and route.context in entry.contexts and entry.code not in _BY_GUARD | _OWN:
             wanted.add(entry.code)
     return [entry for entry in codes.PROBLEMS if entry.code in wanted - _UNDOCUMENTED]
 
