@@ -18,14 +18,10 @@ from redis.asyncio import Redis
 
 from market import __version__
 from market.accounts.api import AccountController, MeController, SessionController
-from market.accounts.csrf import csrf_middleware
-from market.accounts.sessions import SESSION_STORE, BuyerSessionStore, session_config
 from market.audit.api import AdminAuditController
 from market.cart.api import CartController
 from market.catalog.api import AdminCatalogController, SellerCatalogController, StorefrontCatalogController
 from market.checkout.api import CheckoutController
-from market.core.observability import RequestContextMiddleware, access_lines, configure_logging
-from market.core.problems import exception_handlers
 from market.core.resources import Resources
 from market.geo.api import GeoController
 from market.health.api import HealthController
@@ -35,8 +31,7 @@ from market.orders.api import (
     GuestOrderController,
     SellerOrderController,
 )
-from market.payments.api import AdminPaymentController, StripeWebhookController
-from market.payments.methods_api import PaymentMethodController
+from market.payments.api import AdminPaymentController, PaymentMethodController, StripeWebhookController
 from market.payments.registry import close_clients as payment_clients
 from market.returns.api import AdminReturnController, BuyerReturnController, SellerReturnController
 from market.sellers.api import (
@@ -52,9 +47,15 @@ from market.shipping.api import (
     CarrierWebhookController,
     GuestTrackingController,
     SellerParcelController,
+    ShippingQuoteController,
 )
-from market.shipping.quotes_api import ShippingQuoteController
 from market.shipping.registry import close_clients as carrier_clients
+from market.web import openapi
+from market.web.csrf import csrf_middleware
+from market.web.observability import RequestContextMiddleware, access_lines, configure_logging
+from market.web.problems import exception_handlers
+from market.web.responses import ContractResponse
+from market.web.sessions import SESSION_STORE, BuyerSessionStore, session_config
 from search.api import SearchController
 
 API_DESCRIPTION = (
@@ -167,7 +168,9 @@ def create_app(
             path="/schema",
             servers=[Server(url="/")],
             render_plugins=[ScalarRenderPlugin(path="/"), SwaggerRenderPlugin(path="/swagger")],
+            use_handler_docstrings=True,
         ),
+        response_class=ContractResponse,
         state=State({"settings": settings}),
         stores={
             "rate_limit": _redis_store(settings, "rate-limit"),
@@ -178,6 +181,7 @@ def create_app(
     )
     # Outermost, around Litestar's own routing, so that unmatched routes (404, 405) get a request id too.
     app.asgi_handler = RequestContextMiddleware(app.asgi_handler, log_access=settings.log_access)
+    openapi.install(app)
     return app
 
 

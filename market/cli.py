@@ -112,9 +112,18 @@ def cod_import(path: str, batch: str | None) -> None:
 
 
 @main.command()
+@click.option("--markdown", is_flag=True, help="As the README's tables (the only format for now).")
+def codes(markdown: bool) -> None:
+    """Print every stable error code (problem, field and warning codes) from the registry."""
+    from market.core import codes as registry
+
+    click.echo(registry.markdown(), nl=False)
+
+
+@main.command()
 def worker() -> None:
     """Run the outbox relay and the job worker."""
-    from market.core.observability import configure_logging
+    from market.core.logs import configure_logging
     from market.worker import run_worker
 
     settings = _settings()

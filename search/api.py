@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, get
 from litestar.params import Parameter
 
-from market.core.deps import ResourcesDep
+from market.web.deps import ResourcesDep
 from search.index import index_uid
 from search.query import (
     CERTIFICATIONS,

@@ -11,8 +11,8 @@ import msgspec
 from litestar import get, post
 from litestar.params import JSONBody
 
-from market.core.deps import ResourcesDep
 from market.core.errors import Conflict, FieldError, ValidationFailed
+from market.web.deps import ResourcesDep
 
 
 class ProbeBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -39,7 +39,7 @@ async def probe_conflict() -> None:
 
 @get("/probe/invalid", operation_id="probe_invalid", include_in_schema=False)
 async def probe_invalid() -> None:
-    raise ValidationFailed([FieldError("variants[0].price", "must_be_positive", "Price must be above 0.")])
+    raise ValidationFailed([FieldError("variants[0].price", "below_minimum", "Price must be above 0.")])
 
 
 @get("/probe/crash", operation_id="probe_crash", include_in_schema=False)

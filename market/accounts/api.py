@@ -9,7 +9,7 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import Provide
 from litestar.params import Parameter
 
-from market.accounts import addresses, auth, service, sessions
+from market.accounts import addresses, service
 from market.accounts.mapping import account_out, address_out
 from market.accounts.schemas import (
     AccountDeletionIn,
@@ -24,15 +24,18 @@ from market.accounts.schemas import (
     RegistrationOut,
     SessionOut,
 )
-from market.accounts.sessions import STARTS_SESSION, Buyer, provide_buyer
 from market.accounts.tables import Account
 from market.cart import service as carts
 from market.cart.api import CartToken, cart_store
 from market.cart.store import CartRef
-from market.core.deps import ResourcesDep
 from market.core.pagination import Page
 from market.core.resources import Resources
 from market.core.schemas import unset_to_dict
+from market.web import buyer_auth, sessions
+from market.web.deps import ResourcesDep
+from market.web.openapi.routes import PROBLEMS, RATE_LIMITED
+from market.web.responses import LOCATION
+from market.web.sessions import STARTS_SESSION, Buyer, provide_buyer
 
 AnyRequest = Request[Any, Any, Any]
 AddressId = Annotated[str, Parameter(max_length=40)]
@@ -61,13 +64,17 @@ class AccountController(Controller):
     path = "/accounts"
     tags = ["storefront: account"]
 
-    @post("/", operation_id="buyer_register", opt={STARTS_SESSION: True})
+    @post(
+        "/",
+        operation_id="buyer_register",
+        opt={STARTS_SESSION: True, LOCATION: "/api/v1/me", PROBLEMS: ("identifier_taken",)},
+    )
     async def register(
         self, data: RegistrationIn, request: AnyRequest, resources: ResourcesDep, cart_token: CartToken
     ) -> RegistrationOut:
         """Create a buyer account with an email or a mobile number, signed in at once."""
         guest = _guest_cart(resources, cart_token)
-        account = await auth.register(request, resources, data.identifier, data.name, data.password)
+        account = await buyer_auth.register(request, resources, data.identifier, data.name, data.password)
         session = await _start(request, resources, account, data.client, guest)
         return RegistrationOut(session.account, session)
 
@@ -78,13 +85,17 @@ class SessionController(Controller):
     path = "/sessions"
     tags = ["storefront: account"]
 
-    @post("/", operation_id="buyer_login", opt={STARTS_SESSION: True})
+    @post(
+        "/",
+        operation_id="buyer_login",
+        opt={STARTS_SESSION: True, LOCATION: "/api/v1/sessions/current", PROBLEMS: ("invalid_credentials",)},
+    )
     async def login(
         self, data: LoginIn, request: AnyRequest, resources: ResourcesDep, cart_token: CartToken
     ) -> SessionOut:
         """Sign in; a guest cart sent as `Cart-Token` merges into the account's cart."""
         guest = _guest_cart(resources, cart_token)
-        account = await auth.sign_in(request, resources, data.identifier, data.password)
+        account = await buyer_auth.sign_in(request, resources, data.identifier, data.password)
         return await _start(request, resources, account, data.client, guest)
 
     @delete("/current", operation_id="buyer_logout", status_code=204)
@@ -105,25 +116,26 @@ class MeController(Controller):
         """The signed-in account."""
         return account_out(await service.get_account(buyer.account_id))
 
-    @post("/password", operation_id="buyer_change_password", status_code=200)
+    @post("/password", operation_id="buyer_change_password", status_code=200, opt={RATE_LIMITED: True, PROBLEMS: ()})
     async def change_password(
         self, data: PasswordChangeIn, request: AnyRequest, resources: ResourcesDep, buyer: Buyer
     ) -> SessionOut:
         """Change the password: every session of the account ends; this one goes on under a new id."""
         change = partial(service.change_password, buyer.account_id, data.current_password, data.new_password)
-        await auth.password_checked(resources, buyer.account_id, change)
+        await buyer_auth.password_checked(resources, buyer.account_id, change)
         await sessions.end_all(request, buyer.account_id)
         account = await service.get_account(buyer.account_id)
         client: Client = "mobile" if sessions.exchange_of(request.scope["state"]).bearer else "web"
         return await _start(request, resources, account, client, None)
 
-    @delete("/", operation_id="buyer_delete_account", status_code=204)
+    @delete("/", operation_id="buyer_delete_account", status_code=204,
+            opt={RATE_LIMITED: True, PROBLEMS: ("account_is_seller_member",)})  # fmt: skip
     async def delete_account(
         self, data: AccountDeletionIn, request: AnyRequest, resources: ResourcesDep, buyer: Buyer
     ) -> None:
         """Delete the account: personal data erased, sessions ended, cart dropped (orders keep an anonymous id)."""
         erase = partial(service.delete_account, buyer.account_id, data.password)
-        await auth.password_checked(resources, buyer.account_id, erase)
+        await buyer_auth.password_checked(resources, buyer.account_id, erase)
         await sessions.end_all(request, buyer.account_id)
         await carts.drop_customer_cart(cart_store(resources), resources.settings.secret_key, buyer.account_id)
 
@@ -133,7 +145,11 @@ class MeController(Controller):
         rows = await addresses.list_addresses(buyer.account_id)
         return Page(data=[address_out(row) for row in rows], has_more=False, next_cursor=None)
 
-    @post("/addresses", operation_id="buyer_addresses_create")
+    @post(
+        "/addresses",
+        operation_id="buyer_addresses_create",
+        opt={LOCATION: "/api/v1/me/addresses/{content.id}", PROBLEMS: ("address_book_full",)},
+    )
     async def add_address(self, data: AddressIn, buyer: Buyer) -> AddressOut:
         """Add an address (ward and province from the units catalog; the phone stored in E.164)."""
         values = unset_to_dict(data)

@@ -7,18 +7,20 @@ from typing import Annotated, Any
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.params import HeaderParameter
 
-from market.accounts.sessions import current_buyer
 from market.cart import service
 from market.cart.mapping import cart_out
 from market.cart.schemas import CartOut, LineIn, LineOut, LineUpdate
 from market.cart.store import CartRef, CartStore
 from market.cart.tokens import new_guest_cart
-from market.core.deps import ResourcesDep
 from market.core.errors import NotAuthenticated
 from market.core.resources import Resources
 from market.shipping.quote_schemas import DestinationIn
 from market.shipping.quotes import Quoter
 from market.shipping.registry import quoter_for
+from market.web.deps import ResourcesDep
+from market.web.openapi.routes import PROBLEMS
+from market.web.responses import LOCATION
+from market.web.sessions import current_buyer
 
 CartToken = Annotated[
     str | None,
@@ -56,7 +58,7 @@ class CartController(Controller):
     path = "/carts"
     tags = ["storefront: cart"]
 
-    @post("/", operation_id="cart_create_guest")
+    @post("/", operation_id="cart_create_guest", opt={LOCATION: "/api/v1/carts/current", PROBLEMS: ()})
     async def create(self, resources: ResourcesDep) -> CartOut:
         """Start a guest cart; send its `token` as the `Cart-Token` header (it merges into your cart at sign-in)."""
         cart_id, token = new_guest_cart(resources.settings.secret_key)
@@ -85,7 +87,8 @@ class CartController(Controller):
         """Forget the destination (the cart answers without shipping again)."""
         await service.clear_destination(cart_store(resources), current_cart(request, resources, cart_token))
 
-    @post("/current/lines", operation_id="cart_lines_add")
+    @post("/current/lines", operation_id="cart_lines_add", opt={LOCATION: "/api/v1/carts/current",
+          PROBLEMS: ("insufficient_stock", "cart_full", "preorder_not_open", "preorder_closed")})  # fmt: skip
     async def add(self, data: LineIn, request: Request[Any, Any, Any], cart_token: CartToken) -> LineOut:
         """Add a quantity of a variant (more of it when the line exists)."""
         resources: Resources = request.app.state.resources  # the hottest write: no dependency injection for it

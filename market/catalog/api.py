@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, get, patch, post
 from litestar.di import Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from litestar.response.base import ASGIResponse
 
@@ -19,6 +20,7 @@ from market.catalog.schemas import (
     CategoryOut,
     HarvestIn,
     HarvestOut,
+    ProductDetail,
     ProductIn,
     ProductOut,
     ProductSummary,
@@ -27,15 +29,16 @@ from market.catalog.schemas import (
     VariantIn,
     VariantUpdate,
 )
-from market.core.deps import ResourcesDep
 from market.core.errors import field_error
 from market.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor, page_of
 from market.core.resources import Resources
 from market.core.schemas import ReasonIn, unset_to_dict
-from market.operators.auth import OperatorPrincipal, provide_operator
 from market.orders import harvest
 from market.orders.api import _seller_actor
-from market.sellers.auth import SellerPrincipal, provide_seller
+from market.web.deps import ResourcesDep
+from market.web.operator_auth import OperatorPrincipal, provide_operator
+from market.web.responses import LOCATION
+from market.web.seller_auth import SellerPrincipal, provide_seller
 
 Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
 ProductStatus = Literal["draft", "pending_review", "active", "rejected", "taken_down", "archived"]
@@ -70,7 +73,9 @@ class SellerCatalogController(Controller):
         rows = await service.list_seller_products(principal.seller_id, status, category, _before(cursor), limit)
         return _page(await reads.products_out(rows), limit)
 
-    @post("/products", operation_id="seller_products_create", opt=WRITE)
+    @post(
+        "/products", operation_id="seller_products_create", opt={**WRITE, LOCATION: "/seller/v1/products/{content.id}"}
+    )
     async def create(self, data: ProductIn, principal: SellerPrincipal, resources: ResourcesDep) -> ProductOut:
         """Create a product (a draft) with its variants, stock and certifications."""
         trusted = resources.settings.image_trusted_hosts
@@ -101,7 +106,8 @@ class SellerCatalogController(Controller):
         """Archive a product: it leaves the storefront and search for good."""
         return await reads.product_out_of(await service.archive(principal.seller_id, product_id))
 
-    @post("/products/{product_id:str}/variants", operation_id="seller_variants_create", opt=WRITE)
+    @post("/products/{product_id:str}/variants", operation_id="seller_variants_create",
+          opt={**WRITE, LOCATION: "/seller/v1/products/{product_id}/variants/{content.id}"})  # fmt: skip
     async def add_variant(self, product_id: str, data: VariantIn, principal: SellerPrincipal) -> ProductOut:
         """Add a variant (no review needed)."""
         await service.add_variant(principal.seller_id, product_id, data)
@@ -224,7 +230,8 @@ class StorefrontCatalogController(Controller):
         rows = await storefront.list_products(filters, _before(cursor), limit)
         return page_of(rows, limit, lambda last: encode_cursor(last.id))
 
-    @get("/products/{slug:str}", operation_id="storefront_products_get", response_class=None)
+    @get("/products/{slug:str}", operation_id="storefront_products_get", response_class=None,
+         responses={200: ResponseSpec(ProductDetail, description="The product.", generate_examples=False)})  # fmt: skip
     async def get_product(self, slug: str, request: Request[Any, Any, Any]) -> ASGIResponse:
         """A public product with its variants, certifications, origin and seller card."""
         # The hottest read of the storefront: the cached body goes out as-is, without re-encoding or DI.

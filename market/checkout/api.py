@@ -9,19 +9,21 @@ from litestar import Controller, Request, Response, post
 from litestar.openapi.datastructures import ResponseSpec
 
 from market.accounts.addresses import address_snapshot, get_address, snapshot_of
-from market.accounts.ratelimit import AuthLimits
 from market.accounts.service import normalise_email, normalise_phone
-from market.accounts.sessions import current_buyer
 from market.cart.api import CartToken, cart_store
 from market.cart.service import customer_cart, guest_cart
 from market.checkout import service
 from market.checkout.schemas import CheckoutIn
-from market.core.deps import IdempotencyKeyHeader, ResourcesDep
 from market.core.errors import FieldError, NotAuthenticated, ValidationFailed, field_error
 from market.core.idempotency import service as idempotency
+from market.core.ratelimit import AuthLimits
 from market.core.resources import Resources
 from market.orders.schemas import OrderOut
 from market.shipping.registry import quoter_for
+from market.web.clients import client_address
+from market.web.deps import IdempotencyKeyHeader, ResourcesDep
+from market.web.openapi.routes import RATE_LIMITED
+from market.web.sessions import current_buyer
 
 
 def _buyer(request: Request[Any, Any, Any], resources: Resources, token: str | None) -> service.Buyer:
@@ -65,6 +67,7 @@ class CheckoutController(Controller):
         "/",
         operation_id="checkout",
         status_code=201,
+        opt={RATE_LIMITED: True},
         responses={201: ResponseSpec(OrderOut, description="The order (or the first response, replayed).")},
     )
     async def checkout(
@@ -79,9 +82,9 @@ class CheckoutController(Controller):
         key = idempotency.checked_key(idempotency_key)
         buyer = _buyer(request, resources, cart_token)
         if buyer.account_id is None:  # anonymous cash-on-delivery orders hold stock: a flood is limited
-            await AuthLimits(resources, "guest-checkout").address(
-                request, resources.settings.guest_checkouts_per_address
-            )
+            address = client_address(request, resources.settings.trusted_proxy_header)
+            per_minute = resources.settings.guest_checkouts_per_address
+            await AuthLimits(resources, "guest-checkout").address(address, per_minute)
         wanted = await _request(data, buyer)
         fingerprint = idempotency.fingerprint(b"POST /api/v1/checkout", msgspec.json.encode(data, order="sorted"))
         quoter = quoter_for(resources.settings, resources.redis)
@@ -89,6 +92,18 @@ class CheckoutController(Controller):
             cart_store(resources), quoter, buyer, wanted, key, fingerprint, resources.settings
         )
         headers = {"Idempotent-Replayed": "true"} if placed.replayed else {}
-        if placed.order_id:
-            headers["Location"] = f"/api/v1/orders/{placed.order_id}"
+        order_id = placed.order_id or (_created_id(placed.body) if placed.status == 201 else None)
+        if order_id:  # a replayed 201 names its order too
+            headers["Location"] = f"/api/v1/orders/{order_id}"
         return Response(placed.body, status_code=placed.status, media_type="application/json", headers=headers)
+
+
+class _Created(msgspec.Struct):
+    id: str
+
+
+def _created_id(body: bytes) -> str | None:
+    try:
+        return msgspec.json.decode(body, type=_Created).id
+    except msgspec.DecodeError:
+        return None

@@ -1,13 +1,16 @@
 """Domain errors with stable, machine-readable codes.
 
-Services raise these; the HTTP layer (`market.core.problems`) turns them into RFC 9457 problem+json. Every code is
-listed in the README's error table: clients translate by `code`, never by `detail`.
+Services raise these with a code from the registry (`market.core.codes`), which gives each its HTTP status and
+title; the HTTP layer (`market.web.problems`) turns them into RFC 9457 problem+json. Clients translate by `code`,
+never by `detail`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
+
+from market.core import codes
 
 
 @dataclass(frozen=True)
@@ -18,19 +21,33 @@ class FieldError:
     code: str
     message: str
 
+    def __post_init__(self) -> None:
+        if not codes.is_field_code(self.code):
+            raise codes.UnregisteredCode(f"field code {self.code!r} is not in market.core.codes.FIELD_CODES")
+
 
 class DomainError(Exception):
     """Base of every error a service raises on purpose."""
 
-    status: ClassVar[int] = 400
-    code: ClassVar[str] = "bad_request"
-    title: ClassVar[str] = "Bad request"
+    status: int = 400
+    """The status the class stands for; the registered code's own status wins when it differs."""
+    code: str = "bad_request"
+    title: str
+    retry_after_s: int | None = None
+    """Sent as `Retry-After` when set."""
 
     def __init__(self, detail: str, *, code: str | None = None, **extra: Any) -> None:
+        """Args:
+        detail: for people, in English.
+        code: a registered problem code (`market.core.codes.PROBLEMS`; the class's own when omitted); an
+            unregistered code raises `UnregisteredCode`.
+        extra: more members of the problem (`current_status`, `variants`, ...)."""
         super().__init__(detail)
         self.detail = detail
-        if code is not None:
-            self.code = code  # type: ignore[misc]
+        self.code = code or type(self).code
+        registered = codes.problem_code(self.code)
+        self.status = self.status if self.status in registered.statuses else registered.status
+        self.title = registered.title
         self.extra = extra
 
 
@@ -39,7 +56,6 @@ class NotFound(DomainError):
 
     status = 404
     code = "not_found"
-    title = "Not found"
 
 
 class Conflict(DomainError):
@@ -47,7 +63,6 @@ class Conflict(DomainError):
 
     status = 409
     code = "conflict"
-    title = "Conflict"
 
 
 class ValidationFailed(DomainError):
@@ -55,7 +70,6 @@ class ValidationFailed(DomainError):
 
     status = 422
     code = "validation_failed"
-    title = "Validation failed"
 
     def __init__(self, errors: list[FieldError], detail: str | None = None, **extra: Any) -> None:
         fields = ", ".join(error.field for error in errors)
@@ -68,8 +82,7 @@ class DependencyUnavailable(DomainError):
 
     status = 503
     code = "dependency_unavailable"
-    title = "Service unavailable"
-    retry_after_s = 5
+    retry_after_s: int | None = 5
 
     def __init__(self, dependency: str, detail: str | None = None) -> None:
         super().__init__(detail or f"{dependency} is unavailable; retry shortly.", dependency=dependency)
@@ -81,7 +94,6 @@ class NotAuthenticated(DomainError):
 
     status = 401
     code = "not_authenticated"
-    title = "Not authenticated"
 
 
 class Forbidden(DomainError):
@@ -89,7 +101,17 @@ class Forbidden(DomainError):
 
     status = 403
     code = "forbidden"
-    title = "Forbidden"
+
+
+class RateLimited(DomainError):
+    """Too many attempts in a window; `retry_after_s` says when the next one may pass."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, detail: str, *, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
 
 
 def field_error(field: str, code: str, message: str) -> ValidationFailed:

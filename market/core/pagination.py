@@ -23,7 +23,6 @@ T = TypeVar("T")
 class InvalidCursor(DomainError):
     status = 400
     code = "invalid_cursor"
-    title = "Invalid cursor"
 
 
 class Page(msgspec.Struct, Generic[T]):

@@ -6,9 +6,9 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get
 
-from market.core.deps import ResourcesDep
-from market.core.problems import problem
 from market.health.service import check_dependencies
+from market.web.deps import ResourcesDep
+from market.web.problems import problem
 
 
 class HealthController(Controller):

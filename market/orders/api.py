@@ -8,14 +8,14 @@ from litestar import Controller, get, post
 from litestar.di import Provide
 from litestar.params import HeaderParameter, Parameter
 
-from market.accounts.sessions import Buyer, provide_buyer
-from market.core.deps import ResourcesDep
 from market.core.errors import NotFound
 from market.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from market.operators.auth import OperatorPrincipal, provide_operator
 from market.orders import reads, service
 from market.orders.schemas import CancelIn, OrderOut, PackIn, RefundIn, SellerOrderOut
-from market.sellers.auth import SellerPrincipal, provide_seller
+from market.web.deps import ResourcesDep
+from market.web.operator_auth import OperatorPrincipal, provide_operator
+from market.web.seller_auth import SellerPrincipal, provide_seller
+from market.web.sessions import Buyer, provide_buyer
 
 Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
 SellerOrderStatus = Literal[

@@ -7,18 +7,21 @@ from typing import Annotated, Any
 
 import stripe
 from litestar import Controller, Request, get, post
+from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.params import Parameter
 
-from market.core.deps import IdempotencyKeyHeader, ResourcesDep
 from market.core.errors import DomainError, NotFound
 from market.core.idempotency.service import checked_key
 from market.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor, page_of
 from market.core.schemas import rfc3339
-from market.operators.auth import OperatorPrincipal, provide_operator
 from market.payments import service
-from market.payments.registry import stripe_gateway
-from market.payments.schemas import PaymentOut, RefundIn, RefundOut, WebhookAck
+from market.payments.registry import offered_methods, stripe_gateway
+from market.payments.schemas import PaymentMethodList, PaymentMethodOut, PaymentOut, RefundIn, RefundOut, WebhookAck
+from market.web.deps import IdempotencyKeyHeader, ResourcesDep
+from market.web.openapi.routes import PROBLEMS
+from market.web.operator_auth import OperatorPrincipal, provide_operator
+from market.web.responses import LOCATION
 
 Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
 
@@ -26,14 +29,13 @@ Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
 class InvalidSignature(DomainError):
     status = 400
     code = "invalid_signature"
-    title = "Invalid signature"
 
 
 class StripeWebhookController(Controller):
     path = "/webhooks/stripe"
     tags = ["webhooks"]
 
-    @post("/", operation_id="webhooks_stripe", status_code=200)
+    @post("/", operation_id="webhooks_stripe", status_code=200, opt={PROBLEMS: ("invalid_signature",)})
     async def receive(self, request: Request[Any, Any, Any], resources: ResourcesDep) -> WebhookAck:
         """Stripe's events: the signature is checked on the raw body, the event stored once and acknowledged."""
         secret = resources.settings.stripe_webhook_secret
@@ -84,7 +86,8 @@ class AdminPaymentController(Controller):
         """The refunds of one order, oldest first."""
         return [refund_out(row) for row in await service.refunds_of(order_id)]
 
-    @post("/orders/{order_id:str}/refunds", operation_id="admin_refunds_create", status_code=201)
+    @post("/orders/{order_id:str}/refunds", operation_id="admin_refunds_create", status_code=201,
+          opt={LOCATION: "/admin/v1/orders/{order_id}/refunds"})  # fmt: skip
     async def refund(
         self, order_id: str, data: RefundIn, operator: OperatorPrincipal, idempotency_key: IdempotencyKeyHeader
     ) -> RefundOut:
@@ -93,3 +96,16 @@ class AdminPaymentController(Controller):
         refund = await service.operator_refund(order_id, data.seller_order_id, data.amount, data.reason, key,
                                                operator.operator_id)  # fmt: skip
         return refund_out(refund)
+
+
+# `GET /api/v1/payment-methods`: what checkout accepts now, from the registry checkout itself asks.
+class PaymentMethodController(Controller):
+    path = "/api/v1/payment-methods"
+    tags = ["storefront: checkout"]
+
+    @get("/", operation_id="payment_methods_list", cache_control=CacheControlHeader(public=True, max_age=300))
+    async def list_methods(self, resources: ResourcesDep) -> PaymentMethodList:
+        """The payment methods checkout accepts now (cash on delivery always; card when Stripe is configured)."""
+        offered = offered_methods(resources.settings)
+        return PaymentMethodList([PaymentMethodOut(m.id, m.name, m.provider, m.confirms_at_checkout,
+                                                   m.publishable_key) for m in offered])  # fmt: skip

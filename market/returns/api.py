@@ -11,16 +11,16 @@ from litestar.di import Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
-from market.accounts.sessions import Buyer, provide_buyer
-from market.core.deps import IdempotencyKeyHeader, ResourcesDep
 from market.core.errors import NotFound
 from market.core.idempotency import service as idempotency
 from market.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from market.operators.auth import OperatorPrincipal, provide_operator
 from market.orders import returns as seller_orders
 from market.returns import decisions, reads, service
 from market.returns.schemas import DecideIn, ReasonIn, ReturnIn, ReturnOut, ReturnStatus
-from market.sellers.auth import SellerPrincipal, provide_seller
+from market.web.deps import IdempotencyKeyHeader, ResourcesDep
+from market.web.operator_auth import OperatorPrincipal, provide_operator
+from market.web.seller_auth import SellerPrincipal, provide_seller
+from market.web.sessions import Buyer, provide_buyer
 
 Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
 READ = {"scope": "orders:read"}

@@ -10,7 +10,6 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import Parameter
 
 from market.audit.service import operator_actor
-from market.core.deps import ResourcesDep, bearer_token
 from market.core.pagination import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -21,9 +20,7 @@ from market.core.pagination import (
     page_of,
 )
 from market.core.schemas import ReasonIn, unset_to_dict
-from market.operators.auth import OperatorPrincipal, provide_operator
 from market.sellers import service, status
-from market.sellers.auth import SESSION_PREFIX, SellerPrincipal, provide_seller, session_store
 from market.sellers.mapping import api_key_out, invitation_out, member_out, seller_card, seller_out, status_change_out
 from market.sellers.schemas import (
     AcceptInvitationIn,
@@ -43,6 +40,11 @@ from market.sellers.schemas import (
     SessionOut,
     StatusChangeOut,
 )
+from market.web.deps import ResourcesDep, bearer_token
+from market.web.openapi.routes import PROBLEMS
+from market.web.operator_auth import OperatorPrincipal, provide_operator
+from market.web.responses import LOCATION
+from market.web.seller_auth import SESSION_PREFIX, SellerPrincipal, provide_seller, session_store
 
 login_limit = RateLimitConfig(rate_limit=("minute", 10), store="rate_limit")
 registration_limit = RateLimitConfig(rate_limit=("minute", 20), store="rate_limit")
@@ -69,20 +71,24 @@ class SellerOnboardingController(Controller):
     path = "/seller/v1"
     tags = ["seller: account"]
 
-    @post("/sellers", operation_id="seller_register", middleware=[registration_limit.middleware])
+    @post("/sellers", operation_id="seller_register", middleware=[registration_limit.middleware],
+          opt={LOCATION: "/seller/v1/seller", PROBLEMS: ("identifier_taken",)})  # fmt: skip
     async def register(self, data: SellerRegistration, resources: ResourcesDep) -> RegistrationOut:
         """Register a seller and its owner; the seller stays pending until an operator approves it."""
         seller, member = await service.register_self(data)
         session = await _session_out(resources, member.account, seller.id, "owner")
         return RegistrationOut(seller=seller_out(seller), session=session)
 
-    @post("/sessions", operation_id="seller_login", middleware=[login_limit.middleware])
+    @post("/sessions", operation_id="seller_login", middleware=[login_limit.middleware],
+          opt={LOCATION: "/seller/v1/sessions/current", PROBLEMS: ("invalid_credentials", "not_a_member")})  # fmt: skip
     async def login(self, data: LoginIn, resources: ResourcesDep) -> SessionOut:
         """Sign a member in; the answer carries the bearer session token."""
         account, member = await service.login(data.identifier, data.password, data.seller)
         return await _session_out(resources, account.id, member.seller.id, member.role)
 
-    @post("/invitations/accept", operation_id="seller_accept_invitation", middleware=[login_limit.middleware])
+    @post("/invitations/accept", operation_id="seller_accept_invitation", middleware=[login_limit.middleware],
+          opt={LOCATION: "/seller/v1/sessions/current",
+               PROBLEMS: ("invitation_invalid", "already_member")})  # fmt: skip
     async def accept(self, data: AcceptInvitationIn, resources: ResourcesDep) -> SessionOut:
         """Join a seller with an invitation token (also how an operator-registered household sets its password)."""
         account, member = await service.accept_invitation(data.token, data.name, data.password)
@@ -127,7 +133,7 @@ class SellerAccountController(Controller):
         members = [member_out(member) for member in await service.list_members(principal.seller_id)]
         return Page(data=members, has_more=False, next_cursor=None)
 
-    @post("/members", operation_id="seller_members_invite", opt={"owner": True})
+    @post("/members", operation_id="seller_members_invite", opt={"owner": True, LOCATION: "/seller/v1/members"})
     async def invite(self, data: InvitationIn, principal: SellerPrincipal) -> InvitationOut:
         """Invite a person as staff (owner only); the token is shown once."""
         invitation, token = await service.invite(principal.seller_id, data.identifier, data.role)
@@ -144,7 +150,11 @@ class SellerAccountController(Controller):
         keys = [api_key_out(key) for key in await service.list_api_keys(principal.seller_id)]
         return Page(data=keys, has_more=False, next_cursor=None)
 
-    @post("/api-keys", operation_id="seller_api_keys_create", opt={"owner": True})
+    @post(
+        "/api-keys",
+        operation_id="seller_api_keys_create",
+        opt={"owner": True, LOCATION: "/seller/v1/api-keys/{content.id}"},
+    )
     async def create_api_key(self, data: ApiKeyIn, principal: SellerPrincipal) -> ApiKeyOut:
         """Create an API key (owner only); `secret` is shown this once."""
         key, secret = await service.create_api_key(principal.seller_id, data.name, list(data.scopes))
@@ -163,7 +173,7 @@ class AdminSellerController(Controller):
     tags = ["admin: sellers"]
     dependencies = {"operator": Provide(provide_operator)}
 
-    @post("/", operation_id="admin_sellers_register")
+    @post("/", operation_id="admin_sellers_register", opt={LOCATION: "/admin/v1/sellers/{content.seller.id}"})
     async def register(self, data: SellerRegistrationOnBehalf, operator: OperatorPrincipal) -> RegistrationOut:
         """Register a (phone-only) household; hand the owner the invitation token to set a password."""
         seller, invitation, token = await service.register_on_behalf(data, operator.operator_id)

@@ -9,9 +9,10 @@ from litestar import Controller, Request, get, post
 from litestar.di import Provide
 from litestar.params import Parameter
 
-from market.accounts.sessions import Buyer, provide_buyer
-from market.core.deps import ResourcesDep
-from market.core.errors import NotAuthenticated, NotFound
+from market.accounts.addresses import get_address
+from market.cart import service as carts
+from market.cart.api import CartToken, cart_store, current_cart
+from market.core.errors import NotAuthenticated, NotFound, field_error
 from market.core.pagination import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -21,14 +22,17 @@ from market.core.pagination import (
     encode_cursor,
     page_of,
 )
-from market.operators.auth import OperatorPrincipal, provide_operator
+from market.core.resources import Resources
 from market.orders import reads
 from market.orders.api import OrderToken
-from market.sellers.auth import SellerPrincipal, provide_seller
+from market.payments.registry import gateway_for
 from market.settings import Settings
-from market.shipping import cod, reports, service
+from market.shipping import cod, estimates, reports, service
 from market.shipping.carrier import WebhookRefused
-from market.shipping.registry import carrier_for
+from market.shipping.estimates import Item, Place
+from market.shipping.quote_mapping import quote_out
+from market.shipping.quote_schemas import QuoteIn, ShippingQuoteOut
+from market.shipping.registry import carrier_for, quoter_for
 from market.shipping.schemas import (
     BatchOut,
     CarrierAck,
@@ -44,6 +48,11 @@ from market.shipping.schemas import (
 )
 from market.shipping.views import batch_out, parcels_out, problem_out, remittance_out, report_out
 from market.shipping.vnpost import VnPost
+from market.web.deps import ResourcesDep
+from market.web.openapi.routes import PROBLEMS
+from market.web.operator_auth import OperatorPrincipal, provide_operator
+from market.web.seller_auth import SellerPrincipal, provide_seller
+from market.web.sessions import Buyer, current_buyer, provide_buyer
 
 Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
 Batch = Annotated[str, Parameter(min_length=1, max_length=64, description="The batch's name (e.g. COD-00001).")]
@@ -68,7 +77,7 @@ class CarrierWebhookController(Controller):
     path = "/webhooks/carriers"
     tags = ["webhooks"]
 
-    @post("/{carrier:str}", operation_id="webhooks_carrier", status_code=200)
+    @post("/{carrier:str}", operation_id="webhooks_carrier", status_code=200, opt={PROBLEMS: ("invalid_signature",)})
     async def receive(self, carrier: str, request: Request[Any, Any, Any], resources: ResourcesDep) -> CarrierAck:
         """A parcel status: signed (HMAC), stored once by its transaction id, applied in the order of its time; a signed
         report we cannot map is kept for operators and acknowledged all the same."""
@@ -198,3 +207,46 @@ class AdminShippingController(Controller):
     async def reapply(self, report_id: str, operator: OperatorPrincipal, resources: ResourcesDep) -> CarrierReportOut:
         """Apply a kept carrier report again after a fix (409 `report_unmappable` when it still cannot be)."""
         return report_out(await reports.reapply(report_id, _carrier(resources.settings), _actor(operator)))
+
+
+# `POST /api/v1/shipping/quotes`: shipping per seller before the order, as checkout will charge it.
+async def _items(
+    data: QuoteIn, request: Request[Any, Any, Any], resources: Resources, token: str | None
+) -> tuple[list[Item], Place | None]:
+    """The items asked about, or the caller's cart's lines on sale with the cart's destination."""
+    if data.items is not None:
+        return await estimates.items_of(data.items), None
+    cart = await carts.contents(cart_store(resources), current_cart(request, resources, token))
+    return estimates.items_on_sale(cart.lines, cart.variants), cart.destination
+
+
+async def _destination(data: QuoteIn, request: Request[Any, Any, Any], stored: Place | None) -> Place:
+    if data.destination is not None and data.shipping_address_id is not None:
+        raise field_error("shipping_address_id", "one_address", "Give destination or shipping_address_id.")
+    if data.destination is not None:
+        return estimates.checked_place(data.destination.province_code, data.destination.ward_code, "destination.")
+    if data.shipping_address_id is not None:
+        buyer = current_buyer(request)
+        if buyer is None:
+            raise field_error("shipping_address_id", "sign_in_required", "Guests give the destination itself.")
+        address = await get_address(buyer.account_id, data.shipping_address_id)  # anyone else's: 404
+        return Place(address.province_code, address.ward_code)
+    if stored is None:
+        raise field_error("destination", "required", "Give destination or shipping_address_id.")
+    return stored
+
+
+class ShippingQuoteController(Controller):
+    path = "/shipping/quotes"
+    tags = ["storefront: checkout"]
+
+    @post("/", operation_id="shipping_quotes_create", status_code=200)
+    async def quote(
+        self, data: QuoteIn, request: Request[Any, Any, Any], resources: ResourcesDep, cart_token: CartToken
+    ) -> ShippingQuoteOut:
+        """Shipping per seller for items or the cart, to a destination: fee, service, transit days, perishability."""
+        cod = gateway_for(data.payment_method, resources.settings).confirms_at_checkout
+        items, stored = await _items(data, request, resources, cart_token)
+        place = await _destination(data, request, stored)
+        quoter = quoter_for(resources.settings, resources.redis)
+        return quote_out(place, data.payment_method, await estimates.estimate(quoter, items, place, cod))

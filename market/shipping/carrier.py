@@ -134,4 +134,3 @@ class MalformedRemittance(DomainError):
 
     status = 422
     code = "malformed_remittance"
-    title = "Malformed remittance"

@@ -10,11 +10,11 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from market.accounts.sessions import SESSION_STORE, BuyerSessionStore
 from market.app import create_app
 from market.core.resources import Resources
 from market.core.security import digest
 from market.settings import Settings
+from market.web.sessions import SESSION_STORE, BuyerSessionStore
 from tests.buyers import PASSWORD, buyer_body, mobile_buyer
 from tests.factories import bearer
 from tests.http import app_client

@@ -85,7 +85,7 @@ async def test_validation_problem_names_the_fields(probe_client: httpx.AsyncClie
     response = await probe_client.get("/probe/invalid")
     assert response.status_code == 422
     assert response.json()["errors"] == [
-        {"field": "variants[0].price", "code": "must_be_positive", "message": "Price must be above 0."}
+        {"field": "variants[0].price", "code": "below_minimum", "message": "Price must be above 0."}
     ]
 
 

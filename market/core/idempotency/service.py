@@ -26,13 +26,11 @@ LOCK_S = 60
 class IdempotencyKeyReused(DomainError):
     status = 422
     code = "idempotency_key_reused"
-    title = "Idempotency key reused"
 
 
 class IdempotencyKeyMissing(ValidationFailed):
     status = 400
     code = "idempotency_key_missing"
-    title = "Idempotency key missing"
 
 
 @dataclass(frozen=True)

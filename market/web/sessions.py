@@ -2,7 +2,7 @@
 
 One session, two ways to carry its id:
 - web clients get it in the `market_session` cookie (HttpOnly, Secure, SameSite=Lax), and every unsafe request
-  they send with it must pass the CSRF check (`market.accounts.csrf`);
+  they send with it must pass the CSRF check (`market.web.csrf`);
 - mobile clients get the very same id in the sign-in answer and send it as `Authorization: Bearer bss_...`.
 A request with an `Authorization` header is never authenticated by a cookie, and is never sent one.
 
@@ -36,9 +36,9 @@ from litestar.stores.redis import RedisStore
 from litestar.types import Message, Receive, Scope, ScopeSession, Send
 from redis.asyncio import Redis
 
-from market.core.deps import bearer_token
 from market.core.errors import NotAuthenticated
 from market.core.security import digest
+from market.web.deps import bearer_token
 
 SESSION_STORE = "buyer_sessions"
 COOKIE_NAME = "market_session"

@@ -1,5 +1,5 @@
 """Buyer authentication flows with their rate limits: registration, sign-in, and password checks of a signed-in
-account (change, deletion). The limits run before any password is hashed (`market.accounts.ratelimit`)."""
+account (change, deletion). The limits run before any password is hashed (`market.core.ratelimit`)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from typing import Any, TypeVar
 from litestar import Request
 
 from market.accounts import service
-from market.accounts.ratelimit import AuthLimits
 from market.accounts.tables import Account
 from market.core.errors import DomainError, ValidationFailed
+from market.core.ratelimit import AuthLimits
 from market.core.resources import Resources
+from market.web.clients import client_address
 
 T = TypeVar("T")
 
@@ -21,7 +22,7 @@ async def register(request: Request[Any, Any, Any], resources: Resources, identi
                    password: str) -> Account:  # fmt: skip
     """A new account, within the per-address and per-identifier registration limits."""
     limits = AuthLimits(resources, "register")
-    await limits.address(request)
+    await limits.address(client_address(request, resources.settings.trusted_proxy_header))
     who = service.identifier(identifier)
     await limits.account(who.email or who.phone or "")
     return await service.register(identifier, name, password)
@@ -30,7 +31,7 @@ async def register(request: Request[Any, Any, Any], resources: Resources, identi
 async def sign_in(request: Request[Any, Any, Any], resources: Resources, identifier: str, password: str) -> Account:
     """The account these credentials open, within the per-address and per-account limits."""
     limits = AuthLimits(resources, "login")
-    await limits.address(request)
+    await limits.address(client_address(request, resources.settings.trusted_proxy_header))
     who = service.identifier(identifier)
     account_key = who.email or who.phone or ""
     await limits.account_attempt(account_key)

@@ -2,7 +2,7 @@
 
 Litestar's double-submit check (`CSRFConfig`, `CSRFMiddleware`), scoped:
 - a request with an `Authorization` header (mobile, bearer) carries no ambient credential: not checked, and it is
-  never authenticated by a cookie either (`market.accounts.sessions`);
+  never authenticated by a cookie either (`market.web.sessions`);
 - safe methods (GET, HEAD, OPTIONS) are let through and hand out the `market_csrf` cookie when it is missing;
 - an unsafe request carrying the `market_session` cookie must echo `market_csrf` in `X-CSRF-Token`, else 403
   `csrf_failed`;
@@ -23,8 +23,8 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware, generate_csrf_token
 from litestar.types import HTTPSendMessage, Message, Receive, Scope, Send
 
-from market.accounts.sessions import COOKIE_NAME, STARTS_SESSION, credentials
 from market.core.errors import Forbidden
+from market.web.sessions import COOKIE_NAME, STARTS_SESSION, credentials
 
 CSRF_COOKIE = "market_csrf"
 CSRF_HEADER = "x-csrf-token"

@@ -10,18 +10,14 @@
 Over a limit: 429 `rate_limited` with `Retry-After` (seconds until the window ends). Each window is one Redis
 counter made atomic by a Lua script (INCR, and EXPIRE when new), so every API process shares it.
 
-The client address is the socket peer, or, when TRUSTED_PROXY_HEADER names the header a trusted reverse proxy
-sets (`X-Forwarded-For`, `X-Real-IP`), the last address in it (the one that proxy saw); never a header otherwise.
+The client address comes from the HTTP layer (`market.web.clients.client_address`).
 """
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
-from litestar import Request
-from litestar.exceptions import TooManyRequestsException
-
+from market.core.errors import RateLimited
 from market.core.resources import Resources
 from market.core.security import digest
 
@@ -43,19 +39,6 @@ return count
 """
 
 
-def client_address(request: Request[Any, Any, Any], trusted_header: str | None) -> str:
-    """The client's address (see the module docstring for the trusted proxy header)."""
-    if trusted_header:
-        forwarded = request.headers.get(trusted_header)
-        if forwarded:
-            candidate = forwarded.split(",")[-1].strip()
-            try:
-                return str(ipaddress.ip_address(candidate))
-            except ValueError:
-                pass  # a malformed header is ignored, never trusted
-    return request.client.host if request.client else "unknown"
-
-
 class AuthLimits:
     """The limits of one request's sign-in or registration attempt."""
 
@@ -66,12 +49,12 @@ class AuthLimits:
         self._hit = self.redis.register_script(_HIT)
         self._refund = self.redis.register_script(_REFUND)
 
-    async def address(self, request: Request[Any, Any, Any], limit: int | None = None) -> None:
+    async def address(self, address: str, limit: int | None = None) -> None:
         """Count this attempt against the client address; 429 once over the limit (and until it pauses a minute).
 
         Args:
+            address: the client's address (`market.web.clients.client_address`).
             limit: attempts a minute (default: `AUTH_ATTEMPTS_PER_ADDRESS`)."""
-        address = client_address(request, self.settings.trusted_proxy_header)
         key = f"{self.prefix}:address:{address}"
         per_minute = self.settings.auth_attempts_per_address if limit is None else limit
         await self._count(key, per_minute, ADDRESS_WINDOW_S, restart_when_over=True)
@@ -100,6 +83,4 @@ class AuthLimits:
 
 def _refuse(ttl: Any) -> None:
     retry_after = max(int(ttl or 1), 1)
-    raise TooManyRequestsException(
-        detail=f"Too many attempts; retry in {retry_after} s.", headers={"Retry-After": str(retry_after)}
-    )
+    raise RateLimited(f"Too many attempts; retry in {retry_after} s.", retry_after_s=retry_after)

@@ -18,26 +18,13 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 from meilisearch_python_sdk.errors import MeilisearchCommunicationError, MeilisearchTimeoutError
 
+from market.core import codes
 from market.core.errors import DependencyUnavailable, DomainError, FieldError, ValidationFailed
-from market.core.observability import request_id_of
+from market.web.observability import request_id_of
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = structlog.get_logger(__name__)
 
-_CODES_BY_STATUS = {
-    400: ("malformed_request", "Bad request"),
-    401: ("not_authenticated", "Not authenticated"),
-    403: ("forbidden", "Forbidden"),
-    404: ("not_found", "Not found"),
-    405: ("method_not_allowed", "Method not allowed"),
-    409: ("conflict", "Conflict"),
-    413: ("request_too_large", "Request too large"),
-    415: ("unsupported_media_type", "Unsupported media type"),
-    422: ("validation_failed", "Validation failed"),
-    429: ("rate_limited", "Too many requests"),
-    500: ("internal_error", "Internal server error"),
-    503: ("dependency_unavailable", "Service unavailable"),
-}
 
 # msgspec's validation messages, mapped to the stable field error codes clients translate.
 _FIELD_CODES = (
@@ -63,7 +50,7 @@ def problem(
     """Build one problem+json response."""
     body: dict[str, Any] = {
         "type": f"urn:market:problem:{code}",
-        "title": title or _CODES_BY_STATUS.get(status, ("", "Error"))[1],
+        "title": title or _title(code, status),
         "status": status,
         "detail": detail,
         "code": code,
@@ -73,12 +60,19 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
+def _title(code: str, status: int) -> str:
+    try:
+        return codes.problem_code(code).title
+    except codes.UnregisteredCode:
+        return codes.generic(status).title
+
+
 def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
     extra = dict(exc.extra)
     headers = None
     if isinstance(exc, ValidationFailed):
         extra["errors"] = [_field_dict(error) for error in exc.errors]
-    if isinstance(exc, DependencyUnavailable):
+    if exc.retry_after_s is not None:
         headers = {"Retry-After": str(exc.retry_after_s)}
     return problem(
         request,
@@ -93,7 +87,8 @@ def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response
 
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     status = exc.status_code
-    code, title = _CODES_BY_STATUS.get(status, (f"http_{status}", "Error"))
+    generic = codes.generic(status)
+    code, title = generic.code, generic.title
     headers = dict(exc.headers or {})
     if status == 429 and "Retry-After" not in headers:
         headers["Retry-After"] = str(headers.get("RateLimit-Reset") or 1)
@@ -104,7 +99,6 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
                 request,
                 status=422,
                 code="validation_failed",
-                title="Validation failed",
                 detail=f"Invalid value for {', '.join(error['field'] for error in errors)}.",
                 errors=errors,
             )

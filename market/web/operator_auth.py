@@ -7,9 +7,9 @@ from typing import Any
 
 from litestar import Request
 
-from market.core.deps import bearer_token
 from market.core.errors import NotAuthenticated
 from market.operators.service import operator_for_token
+from market.web.deps import bearer_token
 
 
 @dataclass(frozen=True)

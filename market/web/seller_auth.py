@@ -12,11 +12,11 @@ from typing import Any
 from litestar import Request
 
 from market.accounts.service import SessionStore
-from market.core.deps import bearer_token
 from market.core.errors import Forbidden, NotAuthenticated
 from market.core.resources import Resources
 from market.sellers.schemas import SCOPES
 from market.sellers.service import membership, resolve_api_key
+from market.web.deps import bearer_token
 
 SESSION_PREFIX = "mss"
 

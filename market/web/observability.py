@@ -1,8 +1,8 @@
-"""Structured logs with a request id, and request metrics.
+"""Request ids, access lines and request metrics: the ASGI side of observability (logging itself is
+`market.core.logs`).
 
-Every log line is one JSON object (or a readable line with LOG_FORMAT=console) carrying the request id of the
-request that produced it. The id comes from the client's `X-Request-ID` when it is sane, or is made here, and is
-returned in the response's `X-Request-ID`.
+Every log line written while serving a request carries its request id. The id comes from the client's
+`X-Request-ID` when it is sane, or is made here, and is returned in the response's `X-Request-ID`.
 
 One pure ASGI middleware does the per-request work (request id, access line, Prometheus counters) with a single
 `send` wrapper. Litestar's Prometheus middleware and a structlog access line cost about 18 and 23 microseconds a
@@ -13,12 +13,9 @@ and labels are the ones Litestar's middleware uses, and `/metrics` is still Lite
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import re
-import sys
 import time
-from contextvars import ContextVar
 from typing import Any
 
 import msgspec
@@ -26,6 +23,7 @@ import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import Counter, Gauge, Histogram
 
+from market.core import logs
 from market.settings import Settings
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -35,15 +33,7 @@ guest tokens in a link) leaks in a Referer header."""
 _SANE_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
 
 access_log = structlog.get_logger("market.access")
-current_request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
-
-
-def _add_request_id(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
-    """structlog processor: every line logged while serving a request carries its id."""
-    request_id = current_request_id.get()
-    if request_id is not None:
-        event.setdefault("request_id", request_id)
-    return event
+_ENCODER = msgspec.json.Encoder(enc_hook=str)
 
 
 class AccessLog:
@@ -99,80 +89,12 @@ IN_PROGRESS = Gauge("market_requests_in_progress", "Requests in progress", multi
 _children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
 
-class _CurrentStdout:
-    """Whatever `sys.stdout` is when a line is written, not when logging was configured (a test runner swaps it,
-    and closes the one it swapped out)."""
-
-    def write(self, data: bytes) -> int:
-        return sys.stdout.buffer.write(data)
-
-    def flush(self) -> None:
-        sys.stdout.flush()
-
-
-class _CurrentConsole:
-    def write(self, text: str) -> int:
-        return sys.stdout.write(text)
-
-    def flush(self) -> None:
-        sys.stdout.flush()
-
-
-_STDOUT: Any = _CurrentStdout()
-_CONSOLE: Any = _CurrentConsole()
-
-
 def configure_logging(settings: Settings) -> None:
-    """One JSON object per line (or a readable line with LOG_FORMAT=console), for our logs and the libraries'.
-
-    Our own loggers take structlog's fast path (bytes straight to stdout, cached filtering loggers, msgspec's
-    encoder): the access line is written for every request, so it must cost microseconds. Libraries' stdlib
-    logging goes through the same processors via a handler on the root logger.
-    """
-    level = getattr(logging, settings.log_level.upper())
-    shared: list[Any] = [
-        structlog.contextvars.merge_contextvars,
-        _add_request_id,
-        structlog.processors.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-        structlog.processors.format_exc_info,
-    ]
+    """Logging as every process has it (`market.core.logs`), and the access lines: JSON on stdout, or through
+    structlog with LOG_FORMAT=console."""
+    logs.configure_logging(settings)
     access_lines.flush()
-    access_lines.stream = _STDOUT if settings.log_format == "json" else None
-    if settings.log_format == "json":
-        renderer: Any = structlog.processors.JSONRenderer(serializer=_json_bytes)
-        factory: Any = structlog.BytesLoggerFactory(_STDOUT)
-    else:
-        renderer = structlog.dev.ConsoleRenderer(colors=False)
-        factory = structlog.PrintLoggerFactory(_CONSOLE)
-    structlog.configure(
-        processors=[*shared, renderer],
-        logger_factory=factory,
-        wrapper_class=structlog.make_filtering_bound_logger(level),
-        cache_logger_on_first_use=False,  # the lookup is cheap; tests and the CLI reconfigure at run time
-    )
-    stdlib_renderer = (
-        structlog.processors.JSONRenderer() if settings.log_format == "json" else structlog.dev.ConsoleRenderer()
-    )
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(
-        structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=shared,
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, stdlib_renderer],
-        )
-    )
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    for noisy in ("saq", "httpx", "asyncio"):
-        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
-
-
-def _json_bytes(event: Any, **_: Any) -> bytes:
-    return _ENCODER.encode(event)
-
-
-_ENCODER = msgspec.json.Encoder(enc_hook=str)
+    access_lines.stream = logs.STDOUT if settings.log_format == "json" else None
 
 
 def request_id_of(scope: Scope) -> str | None:
@@ -196,7 +118,7 @@ class RequestContextMiddleware:
             return
         request_id = _incoming_request_id(scope) or os.urandom(16).hex()
         scope.setdefault("state", {})["request_id"] = request_id
-        bound = current_request_id.set(request_id)
+        bound = logs.current_request_id.set(request_id)
         started = time.perf_counter()
         status = 500
         id_header = (REQUEST_ID_HEADER, request_id.encode())
@@ -217,7 +139,7 @@ class RequestContextMiddleware:
             _observe(scope, status, elapsed)
             if self.log_access:
                 _access_line(scope, request_id, status, elapsed)
-            current_request_id.reset(bound)
+            logs.current_request_id.reset(bound)
 
 
 def _observe(scope: Scope, status: int, elapsed: float) -> None:
