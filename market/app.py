@@ -52,7 +52,7 @@ from market.shipping.api import (
     SellerParcelController,
 )
 from market.shipping.registry import close_clients as carrier_clients
-from market.web.guards import MAX_BODY_BYTES, InputGuard
+from market.web.guards import MAX_BODY_BYTES, guard_request
 from search.api import SearchController
 
 API_DESCRIPTION = (
@@ -155,7 +155,7 @@ def create_app(
         lifespan=[lifespan],
         dependencies={"resources": Provide(_provide_resources, sync_to_thread=False)},
         exception_handlers=exception_handlers,
-        middleware=[InputGuard],
+        before_request=guard_request,
         request_max_body_size=MAX_BODY_BYTES,
         cache_control=CacheControlHeader(no_store=True),  # secrets and personal data; public reads set their own
         openapi_config=OpenAPIConfig(

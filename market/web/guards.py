@@ -19,6 +19,7 @@ Text is still composed to NFC by the services, as before (`market.core.text.nfc`
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -29,7 +30,7 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import BodyKwarg, ParameterKwarg
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import Scope
 from litestar.utils.scope.state import ScopeState
 
 from market.core.errors import DomainError, FieldError, ValidationFailed
@@ -50,6 +51,7 @@ _NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
 _EMPTY_PAIR = re.compile(rb"\[\]|\{\}")
 _DIGITS = re.compile(r"-?[0-9]{1,18}")
 _JSON_MEDIA = re.compile(r"application/(?:[a-z0-9.+-]+\+)?json")
+_NOT_HERE = "Control characters (such as NUL) are not allowed here."
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _PATH = re.compile(r" - at `\$(.*)`$")
 
@@ -94,51 +96,50 @@ def _is_int(annotation: Any) -> bool:
     return annotation is int or (int in getattr(annotation, "__args__", ()) and bool not in annotation.__args__)
 
 
-class InputGuard:
-    """Litestar middleware (it needs the matched route); exceptions raised here are rendered as problems."""
+_plans: weakref.WeakKeyDictionary[HTTPRouteHandler, _Plan] = weakref.WeakKeyDictionary()
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.plans: dict[int, _Plan] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        handler = scope["route_handler"]
-        plan = self.plans.get(id(handler))
-        if plan is None:
-            plan = self.plans[id(handler)] = (
-                _plan_of(handler) if isinstance(handler, HTTPRouteHandler) else _Plan(frozenset())
-            )
-        errors = _parameter_errors(scope, plan)
-        if errors:
-            raise ValidationFailed(errors)
-        if plan.body_type is not None and scope.get("method") in _BODY_METHODS:
-            await _guard_body(scope, receive, plan)
-        await self.app(scope, receive, send)
+async def guard_request(request: Request[Any, Any, Any]) -> None:
+    """The app's `before_request` hook: it runs once a route matched (the route's middleware, sessions and CSRF
+    included, has run) and before any parameter is parsed or dependency resolved; what it raises is rendered as a
+    problem. A hook, not a middleware: it adds no layer to the routes that had none (the health checks)."""
+    handler = request.route_handler
+    plan = _plans.get(handler)
+    if plan is None:
+        plan = _plans[handler] = _plan_of(handler)
+    scope = request.scope
+    errors = _parameter_errors(scope, plan)
+    if errors:
+        raise ValidationFailed(errors)
+    if plan.body_type is not None and scope["method"] in _BODY_METHODS:
+        await _guard_body(request, plan)
 
 
 def _parameter_errors(scope: Scope, plan: _Plan) -> list[FieldError]:
+    headers, query_string = scope["headers"], scope.get("query_string")
+    path_params: dict[str, Any] = scope.get("path_params") or {}
+    suspect_path = bool(path_params) and _CONTROL.search("".join(map(str, path_params.values()))) is not None
+    suspect_headers = _HEADER_CONTROL.search(b" ".join([value for _, value in headers])) is not None
+    if not (suspect_path or suspect_headers or query_string):
+        return []  # the common case, in about a microsecond
     errors = [
-        FieldError(name, "control_character", "Control characters (such as NUL) are not allowed here.")
-        for name, value in (scope.get("path_params") or {}).items()
+        FieldError(name, "control_character", _NOT_HERE)
+        for name, value in path_params.items()
         if isinstance(value, str) and _CONTROL.search(value)
     ]
-    query_string = scope.get("query_string")
-    if query_string:
-        for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
-            if _CONTROL.search(name) or _CONTROL.search(value):
-                errors.append(FieldError(_CONTROL.sub("?", name), "control_character",
-                                         "Control characters (such as NUL) are not allowed here."))  # fmt: skip
-            elif name in plan.int_query and not _DIGITS.fullmatch(value):
-                errors.append(FieldError(name, "invalid_type", "Expected an integer, in plain digits."))
-    for raw_name, raw_value in scope["headers"]:
+    for name, value in parse_qsl((query_string or b"").decode("latin-1"), keep_blank_values=True):
+        if _CONTROL.search(name) or _CONTROL.search(value):
+            errors.append(FieldError(_CONTROL.sub("?", name), "control_character", _NOT_HERE))
+        elif name in plan.int_query and not _DIGITS.fullmatch(value):
+            errors.append(FieldError(name, "invalid_type", "Expected an integer, in plain digits."))
+    for raw_name, raw_value in headers if suspect_headers else ():
         if _HEADER_CONTROL.search(raw_value):
             header = "-".join(part.capitalize() for part in raw_name.decode("latin-1").split("-"))
             errors.append(FieldError(header, "control_character", "Control characters are not allowed in headers."))
     return errors
 
 
-async def _guard_body(scope: Scope, receive: Receive, plan: _Plan) -> None:
-    request: Request[Any, Any, Any] = Request(scope, receive)
+async def _guard_body(request: Request[Any, Any, Any], plan: _Plan) -> None:
     body = await request.body()  # Litestar's limit (413) applies; the body stays cached for the handler
     if not body.strip():
         if plan.body_required:
@@ -154,7 +155,7 @@ async def _guard_body(scope: Scope, receive: Receive, plan: _Plan) -> None:
         errors = _text_errors(_decode(body, Any))
         if errors:
             raise ValidationFailed(errors)
-    ScopeState.from_scope(scope).json = _decode(body, plan.body_type)
+    ScopeState.from_scope(request.scope).json = _decode(body, plan.body_type)
 
 
 def _too_deep(body: bytes) -> bool:
