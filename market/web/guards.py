@@ -102,7 +102,9 @@ _plans: weakref.WeakKeyDictionary[HTTPRouteHandler, _Plan] = weakref.WeakKeyDict
 async def guard_request(request: Request[Any, Any, Any]) -> None:
     """The app's `before_request` hook: it runs once a route matched (the route's middleware, sessions and CSRF
     included, has run) and before any parameter is parsed or dependency resolved; what it raises is rendered as a
-    problem. A hook, not a middleware: it adds no layer to the routes that had none (the health checks)."""
+    problem. A hook, not a middleware: it adds no layer to the routes that had none (the health checks). A
+    `before_request` set on a router, controller or handler would replace it there: none may be (a unit test
+    checks every route)."""
     handler = request.route_handler
     plan = _plans.get(handler)
     if plan is None:

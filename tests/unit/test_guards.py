@@ -6,8 +6,10 @@ import ipaddress
 
 import pytest
 
+from market.app import create_app
 from market.core.urls import is_public
-from market.web.guards import MAX_DEPTH, _too_deep
+from market.settings import Settings
+from market.web.guards import MAX_DEPTH, _too_deep, guard_request
 
 
 def test_nesting_is_measured_on_brackets_outside_strings() -> None:
@@ -28,3 +30,13 @@ def test_nesting_is_measured_on_brackets_outside_strings() -> None:
 )
 def test_only_global_unicast_addresses_are_public(address: str, public: bool) -> None:
     assert is_public(ipaddress.ip_address(address)) is public
+
+
+def test_every_route_is_guarded(settings: Settings) -> None:
+    """A `before_request` set on a controller or handler would replace the app's guard there: none may be."""
+    app = create_app(settings)
+    handlers = [handler for route in app.routes for handler in getattr(route, "route_handlers", [])]
+    assert len(handlers) > 100
+    unguarded = [handler for handler in handlers if getattr(handler.resolve_before_request(), "func",
+                 handler.resolve_before_request()) is not guard_request]  # fmt: skip
+    assert unguarded == []
