@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, Router
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
@@ -52,6 +52,7 @@ from market.shipping.api import (
 from market.shipping.registry import close_clients as carrier_clients
 from market.web import openapi
 from market.web.csrf import csrf_middleware
+from market.web.guards import MAX_BODY_BYTES, guard_request
 from market.web.observability import RequestContextMiddleware, access_lines, configure_logging
 from market.web.problems import exception_handlers
 from market.web.responses import ContractResponse
@@ -161,6 +162,9 @@ def create_app(
         lifespan=[lifespan],
         dependencies={"resources": Provide(_provide_resources, sync_to_thread=False)},
         exception_handlers=exception_handlers,
+        before_request=guard_request,
+        request_max_body_size=MAX_BODY_BYTES,
+        cache_control=CacheControlHeader(no_store=True),  # secrets and personal data; public reads set their own
         openapi_config=OpenAPIConfig(
             title="market API",
             version=__version__,

@@ -17,7 +17,7 @@ from market.accounts.hashing import hash_password, verify_password  # dedicated 
 from market.accounts.passwords import is_common
 from market.accounts.tables import Account, Address
 from market.core.db import transaction
-from market.core.errors import Conflict, NotAuthenticated, NotFound, field_error
+from market.core.errors import Conflict, DomainError, NotAuthenticated, NotFound, field_error
 from market.core.ids import new_id
 from market.core.outbox.service import record
 from market.core.security import digest, new_token
@@ -218,5 +218,20 @@ class SessionStore:
         data = json.loads(raw)
         return Session(account_id=data["account_id"], created_at=data["created_at"], seller_id=data.get("seller_id"))
 
-    async def delete(self, token: str) -> None:
-        await self.redis.delete(self._key(token))
+    async def delete(self, token: str) -> bool:
+        """End the session; False when there was none (unknown or expired)."""
+        return bool(await self.redis.delete(self._key(token)))
+
+
+API_KEY_PREFIX = "mks_"
+
+
+def cannot_end(token: str | None) -> DomainError:
+    """The answer to a logout whose credential is not a live session: an API key is revoked, not logged out (409
+    `api_key_not_a_session`); anything else has nothing to end (401)."""
+    if token and token.startswith(API_KEY_PREFIX):
+        return Conflict(
+            "An API key is not a session and cannot be logged out; revoke it (DELETE /seller/v1/api-keys/{id}).",
+            code="api_key_not_a_session",
+        )
+    return NotAuthenticated("This credential is not a live session: there is nothing to end.")

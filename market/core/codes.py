@@ -61,6 +61,7 @@ PROBLEMS: tuple[ProblemCode, ...] = (
     P("already_exists", 409, "Already exists", "two requests raced for one unique value (a SKU, a slug); retry and "
       "you get the precise code"),
     P("request_too_large", 413, "Request too large", "the body is over the size limit"),
+    P("nesting_too_deep", 400, "Nesting too deep", "a JSON body nested deeper than 32 levels"),
     P("unsupported_media_type", 415, "Unsupported media type", "a body that is not `application/json`"),
     P("validation_failed", 422, "Validation failed", "well-formed but invalid; `errors[]` names each field"),
     P("rate_limited", 429, "Too many requests", "too many attempts; `Retry-After` says when to try again"),
@@ -99,6 +100,10 @@ PROBLEMS: tuple[ProblemCode, ...] = (
       "it)", ("sellers", "catalog", "orders", "shipping", "returns")),
     P("already_member", 409, "Already a member", "inviting someone who is already a member", ("sellers",)),
     P("owner_cannot_be_removed", 409, "Owner cannot be removed", "removing the seller's owner", ("sellers",)),
+    P("seller_suspended", 403, "Seller suspended", "a suspended seller's key or session tried to write (reads still "
+      "work; revoking an API key too)"),
+    P("api_key_not_a_session", 409, "API key is not a session", "logging out with an API key (revoke it instead); "
+      "any other token that is no live session: 401"),
     P("invitation_invalid", 404, "Invitation invalid", "an invitation token that is unknown, used or expired",
       ("sellers",)),
     P("operator_exists", 409, "Operator exists", "`market admin create` for an email that already has an operator"),
@@ -159,6 +164,8 @@ FIELD_CODES: tuple[Code, ...] = (
     C("unknown_field", "a field the request does not take (also any privileged field such as `seller_id`)"),
     C("required", "a required field or header is missing or blank"),
     C("invalid_type", "a value of the wrong JSON type"),
+    C("control_character", "a NUL or another control character in a path, query or header parameter, or in a body "
+      "string (tab, newline and carriage return are allowed in body strings)"),
     C("invalid_choice", "a value outside the field's choices"),
     C("out_of_range", "a number or length outside the field's bounds"),
     C("too_long", "a string over the field's length"),
@@ -190,8 +197,8 @@ FIELD_CODES: tuple[Code, ...] = (
     C("expired", "a date already past"),
     # Seller-supplied URLs.
     C("https_required", "a URL that is not https"),
-    C("private_address", "a URL whose host resolves to a private, loopback or link-local address"),
-    C("host_unresolvable", "a URL whose host does not resolve"),
+    C("host_not_allowed", "a URL whose host is refused: not a valid host name, unresolvable, or resolving to a "
+      "private, loopback, link-local, shared, multicast, reserved or unspecified address (every refusal alike)"),
     C("invalid_url", "not a URL, or a URL with credentials"),
     # Bulk updates (`items[i]`).
     C("sku_or_variant_id", "a bulk item with both or neither of `sku` and `variant_id`"),

@@ -44,11 +44,12 @@ from market.web.deps import ResourcesDep, bearer_token
 from market.web.openapi.routes import PROBLEMS
 from market.web.operator_auth import OperatorPrincipal, provide_operator
 from market.web.responses import LOCATION
-from market.web.seller_auth import SESSION_PREFIX, SellerPrincipal, provide_seller, session_store
+from market.web.seller_auth import SESSION_PREFIX, SellerPrincipal, end_session, provide_seller, session_store
 
 login_limit = RateLimitConfig(rate_limit=("minute", 10), store="rate_limit")
 registration_limit = RateLimitConfig(rate_limit=("minute", 20), store="rate_limit")
 Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
+REVOKE = {"owner": True, "while_suspended": True}  # revoking a key only takes access away: allowed when suspended
 
 
 def _history_page(changes: list[status.StatusChange], limit: int) -> Page[StatusChangeOut]:
@@ -122,10 +123,8 @@ class SellerAccountController(Controller):
 
     @delete("/sessions/current", operation_id="seller_logout", status_code=204)
     async def logout(self, request: Request[Any, Any, Any], resources: ResourcesDep) -> None:
-        """End this session."""
-        token = bearer_token(request.headers.get("authorization"))
-        if token:
-            await session_store(resources).delete(token)
+        """End this member session (an API key is revoked, not logged out: 409 `api_key_not_a_session`)."""
+        await end_session(bearer_token(request.headers.get("authorization")), resources)
 
     @get("/members", operation_id="seller_members_list")
     async def members(self, principal: SellerPrincipal) -> Page[MemberOut]:
@@ -160,7 +159,7 @@ class SellerAccountController(Controller):
         key, secret = await service.create_api_key(principal.seller_id, data.name, list(data.scopes))
         return api_key_out(key, secret)
 
-    @delete("/api-keys/{key_id:str}", operation_id="seller_api_keys_revoke", opt={"owner": True}, status_code=200)
+    @delete("/api-keys/{key_id:str}", operation_id="seller_api_keys_revoke", opt=REVOKE, status_code=200)
     async def revoke_api_key(self, key_id: str, principal: SellerPrincipal) -> ApiKeyOut:
         """Revoke an API key (owner only); it stops working at once."""
         return api_key_out(await service.revoke_api_key(principal.seller_id, key_id))

@@ -182,7 +182,7 @@ async def update(seller_id: str, changes: dict[str, Any]) -> Seller:
         email = changes["email"]
         errors += _collect(lambda: values.__setitem__(Seller.email, normalise_email(email) if email else None))
     if "pickup_address" in changes:
-        address = AddressIn(**changes["pickup_address"])
+        address: AddressIn = changes["pickup_address"]  # the PATCH body's own struct, decoded and typed
         errors += _address_errors(address, "pickup_address")
         if not errors:
             values[Seller.pickup_address] = _pickup(address)
@@ -210,6 +210,11 @@ async def login(identifier_value: str, password: str, seller_slug: str | None) -
     if len(members) > 1:
         raise field_error("seller", "required", "This account belongs to several sellers: name one by slug.")
     return account, members[0]
+
+
+async def is_suspended(seller_id: str) -> bool:
+    """Whether the seller is suspended (its principals read but do not write)."""
+    return bool(await Seller.exists().where((Seller.id == seller_id) & (Seller.status == "suspended")).run())
 
 
 async def membership(account_id: str, seller_id: str) -> SellerMember | None:

@@ -22,7 +22,9 @@ async def register(request: Request[Any, Any, Any], resources: Resources, identi
                    password: str) -> Account:  # fmt: skip
     """A new account, within the per-address and per-identifier registration limits."""
     limits = AuthLimits(resources, "register")
-    await limits.address(client_address(request, resources.settings.trusted_proxy_header))
+    await limits.address(
+        client_address(request, resources.settings.trusted_proxy_header), account_key=_account_key(identifier)
+    )
     who = service.identifier(identifier)
     await limits.account(who.email or who.phone or "")
     return await service.register(identifier, name, password)
@@ -31,13 +33,24 @@ async def register(request: Request[Any, Any, Any], resources: Resources, identi
 async def sign_in(request: Request[Any, Any, Any], resources: Resources, identifier: str, password: str) -> Account:
     """The account these credentials open, within the per-address and per-account limits."""
     limits = AuthLimits(resources, "login")
-    await limits.address(client_address(request, resources.settings.trusted_proxy_header))
+    await limits.address(
+        client_address(request, resources.settings.trusted_proxy_header), account_key=_account_key(identifier)
+    )
     who = service.identifier(identifier)
     account_key = who.email or who.phone or ""
     await limits.account_attempt(account_key)
     account = await service.authenticate(who, password)
     await limits.account_succeeded(account_key)
     return account
+
+
+def _account_key(identifier: str) -> str | None:
+    """The limiter's key of the account an identifier names, or None when it names none (a 422 follows)."""
+    try:
+        who = service.identifier(identifier)
+    except ValidationFailed:
+        return None
+    return who.email or who.phone
 
 
 async def password_checked(resources: Resources, account_id: str, action: Callable[[], Awaitable[T]]) -> T:

@@ -2,6 +2,10 @@
 
 Handlers declare what they need in `opt`: `{"scope": "catalog:write"}` for a key's scope, `{"owner": True}` for
 what only the owner's session may do (members, API keys). Sessions of members carry every scope.
+
+A suspended seller's keys and sessions still read (its orders, products, status history: it must be able to see
+why and what is open), but every write is a 403 `seller_suspended`, except what only takes access away (revoking
+an API key, `opt={"while_suspended": True}`).
 """
 
 from __future__ import annotations
@@ -11,14 +15,15 @@ from typing import Any
 
 from litestar import Request
 
-from market.accounts.service import SessionStore
+from market.accounts.service import API_KEY_PREFIX, SessionStore, cannot_end
 from market.core.errors import Forbidden, NotAuthenticated
 from market.core.resources import Resources
 from market.sellers.schemas import SCOPES
-from market.sellers.service import membership, resolve_api_key
+from market.sellers.service import is_suspended, membership, resolve_api_key
 from market.web.deps import bearer_token
 
 SESSION_PREFIX = "mss"
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass(frozen=True)
@@ -46,11 +51,19 @@ async def provide_seller(request: Request[Any, Any, Any], resources: Resources) 
     scope = opt.get("scope")
     if scope and scope not in principal.scopes:
         raise Forbidden(f"This API key lacks the {scope} scope.", code="insufficient_scope", scope=scope)
+    if request.method not in _READS and not opt.get("while_suspended") and await is_suspended(principal.seller_id):
+        raise Forbidden("This seller is suspended: it can read, but not change anything.", code="seller_suspended")
     return principal
 
 
+async def end_session(token: str | None, resources: Resources) -> None:
+    """Log a member session out; an API key (409) or a token that is no live session (401) says so."""
+    if not token or not token.startswith(f"{SESSION_PREFIX}_") or not await session_store(resources).delete(token):
+        raise cannot_end(token)
+
+
 async def _authenticate(token: str | None, resources: Resources) -> SellerPrincipal:
-    if token and token.startswith("mks_"):
+    if token and token.startswith(API_KEY_PREFIX):
         found = await resolve_api_key(token)
         if found:
             seller_id, key_id, scopes = found

@@ -36,6 +36,7 @@ from litestar.stores.redis import RedisStore
 from litestar.types import Message, Receive, Scope, ScopeSession, Send
 from redis.asyncio import Redis
 
+from market.accounts.service import cannot_end
 from market.core.errors import NotAuthenticated
 from market.core.security import digest
 from market.web.deps import bearer_token
@@ -272,8 +273,12 @@ async def begin(request: Request[Any, Any, Any], account_id: str, ttl_s: int, cl
 
 
 async def end(request: Request[Any, Any, Any], buyer: Buyer | None) -> None:
-    """End the request's session (sign-out); the cookie is cleared."""
+    """End the request's session (sign-out); the cookie is cleared. A bearer token that is no live buyer session
+    has nothing to end and says so (an API key: 409 `api_key_not_a_session`; anything else: 401); a browser
+    without a live session gets its cookie cleared all the same."""
     exchange = exchange_of(request.scope.setdefault("state", {}))
+    if buyer is None and exchange.bearer:
+        raise cannot_end(bearer_token(request.headers.get("authorization")))
     if buyer is not None:
         await session_store(request.app).end(buyer.session_id, buyer.account_id)
     exchange.loaded, exchange.ended = None, True

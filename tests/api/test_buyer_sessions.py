@@ -91,7 +91,8 @@ async def test_an_address_that_keeps_flooding_stays_refused(strict: httpx.AsyncC
     body = {"identifier": "nobody@example.vn", "password": "x" * 12}
     for _ in range(4):
         await strict.post("/api/v1/sessions", json=body)
-    keys = [key async for key in resources.redis.scan_iter(match="*auth-limit:login:address:*")]
+    pattern = f"{resources.settings.redis_key_prefix}auth-limit:login:address:*"  # not another run's keys
+    keys = [key async for key in resources.redis.scan_iter(match=pattern)]
     assert len(keys) == 1
     await resources.redis.expire(keys[0], 3)  # the minute is nearly over, but the flood goes on
     assert_limited(await strict.post("/api/v1/sessions", json=body))

@@ -21,7 +21,7 @@ async def test_provinces_are_the_34_of_the_catalog_with_its_version(client: http
     tay_ninh = next(province for province in body["data"] if province["code"] == TAY_NINH)
     assert tay_ninh == {"object": "province", "code": 80, "name": "Tây Ninh", "division_type": "tỉnh",
                         "codename": "tay_ninh"}  # fmt: skip
-    assert response.headers["cache-control"].startswith("public, max-age=")
+    assert sorted(response.headers["cache-control"].split(", ")) == ["max-age=86400", "public"]  # never no-store
     assert response.headers["etag"].startswith('"')
 
 
@@ -66,12 +66,15 @@ async def test_the_wards_of_two_provinces_have_different_etags(client: httpx.Asy
 
 
 async def test_an_unknown_province_is_a_404(client: httpx.AsyncClient) -> None:
-    for code in ("2", "99", "0", "abc", "1e3", "-1", "%00"):  # 2 was Hà Giang: merged into Tuyên Quang in 2025
+    for code in ("2", "99", "0", "abc", "1e3", "-1"):  # 2 was Hà Giang: merged into Tuyên Quang in 2025
         response = await client.get(f"/api/v1/geo/provinces/{code}/wards")
 
         assert response.status_code == 404, (code, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json()["code"] == "not_found"
+    nul = await client.get("/api/v1/geo/provinces/%00/wards")  # the input guard refuses it before the route
+    assert nul.status_code == 422 and nul.json()["errors"][0] == {
+        "field": "code", "code": "control_character", "message": nul.json()["errors"][0]["message"]}  # fmt: skip
 
 
 async def test_a_leading_zero_names_the_same_province(client: httpx.AsyncClient) -> None:

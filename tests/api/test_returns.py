@@ -411,7 +411,7 @@ async def test_a_return_is_for_delivered_lines_and_quantities_only(
         (_body(cod, quantity=3), "lines[0].quantity", "exceeds_delivered"),
         (_body(cod, lines=[{"line_id": box_line, "quantity": 1}] * 2), "lines[1].line_id", "duplicate_line"),
         (_body(cod, photos=["http://1.1.1.1/a.jpg"]), "photos[0]", "https_required"),
-        (_body(cod, photos=["https://10.0.0.7/a.jpg"]), "photos[0]", "private_address"),
+        (_body(cod, photos=["https://10.0.0.7/a.jpg"]), "photos[0]", "host_not_allowed"),
         (_body(cod, lines=[]), "lines", "out_of_range"),
         (_body(cod, reason_code="changed_my_mind"), "reason_code", "invalid_choice"),
         (_body(cod, refund_amount=1), "refund_amount", "unknown_field"),
