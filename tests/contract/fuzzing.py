@@ -6,6 +6,7 @@ sends the same requests every time; the budget is the number of examples per ope
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,8 @@ from schemathesis.engine import events, from_schema
 from schemathesis.schemas import BaseSchema
 
 SEED = 20261202
-EXAMPLES_PER_OPERATION = 10
+# CI's budget; CONTRACT_FUZZ_EXAMPLES raises it for a deeper run by hand (the seed stays, so runs are repeatable).
+EXAMPLES_PER_OPERATION = int(os.environ.get("CONTRACT_FUZZ_EXAMPLES", "10"))
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
           "response_schema_conformance", "response_headers_conformance")  # fmt: skip
 
@@ -76,7 +78,8 @@ def run(document: dict[str, Any], base_url: str, headers: dict[str, str], *, pat
                         continue
                     key = (node.name, event.recorder.label, node.failure_info.failure.title)
                     findings.counts[key] += 1
-                    findings.examples.setdefault(key, node.failure_info.code_sample)
+                    message = " ".join(node.failure_info.failure.message.split())[:300]
+                    findings.examples.setdefault(key, f"{message}\n    {node.failure_info.code_sample}")
         elif isinstance(event, events.NonFatalError):
             findings.errors.append(f"{event.label}: {event.value}")
         elif isinstance(event, events.FatalError):
