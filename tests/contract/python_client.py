@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
 import subprocess
 import sys
 import typing
+from enum import Enum
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -27,7 +29,7 @@ def generate(document: dict[str, Any], directory: Path) -> tuple[ModuleType, lis
     generated = subprocess.run(
         [sys.executable, "-m", "openapi_python_client", "generate", "--path", str(spec), "--meta", "none",
          "--output-path", str(directory / PACKAGE)],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True, text=True, timeout=300, check=False, env=_with_ruff(),
     )  # fmt: skip
     output = generated.stdout + generated.stderr
     assert generated.returncode == 0, output
@@ -39,6 +41,13 @@ def generate(document: dict[str, Any], directory: Path) -> tuple[ModuleType, lis
         return importlib.import_module(PACKAGE), warnings
     finally:
         sys.path.remove(str(directory))
+
+
+def _with_ruff() -> dict[str, str]:
+    """The environment with this virtualenv's bin first: the generator formats its output with `ruff` from PATH
+    (and warns, "Skipping Integration", when it finds none)."""
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return {**os.environ, "PATH": path}
 
 
 class Operations:
@@ -61,6 +70,17 @@ def body(operation: ModuleType, fields: dict[str, Any]) -> Any:
     built = model.from_dict(fields)
     assert type(built).__module__.startswith(PACKAGE), built
     return built
+
+
+def enum_member(operation: ModuleType, parameter: str, value: str) -> Enum:
+    """The generated enum member that a parameter of the operation takes for `value` (as a typed caller passes it)."""
+    annotation = typing.get_type_hints(operation.asyncio_detailed)[parameter]
+    for candidate in typing.get_args(annotation) or (annotation,):
+        if isinstance(candidate, type) and issubclass(candidate, Enum):
+            for member in candidate:
+                if member.value == value:
+                    return member
+    raise AssertionError(f"{parameter} of {operation.__name__} has no enum with {value!r}: {annotation}")
 
 
 def answer(response: Any, status: int) -> Any:

@@ -15,7 +15,7 @@ import pytest
 
 from market.core.db import fetch
 from tests.buyers import PASSWORD as BUYER_PASSWORD
-from tests.contract.python_client import Operations, answer, body, generate
+from tests.contract.python_client import Operations, answer, body, enum_member, generate
 from tests.contract.served import ServedApp
 from tests.contract.shops import PASSWORD, Shops, two_shops
 from tests.factories import product_body
@@ -41,7 +41,7 @@ def test_the_generator_has_no_warning(generated: tuple[ModuleType, list[str]]) -
 
 
 async def search_until_found(ops: Operations, anonymous: Any, words: str, slugs: set[str]) -> Any:
-    for _ in range(100):
+    for _ in range(300):  # the indexer is elected through a Redis lease: it may take a few seconds to start
         result = answer(await ops.search_products.asyncio_detailed(client=anonymous, q=words), 200)
         if slugs <= {hit.slug for hit in result.hits}:
             return result
@@ -125,7 +125,8 @@ async def seller_flow(package: ModuleType, ops: Operations, served: ServedApp, s
     with_variant = answer(await ops.seller_variants_create.asyncio_detailed(
         client=seller, product_id=created.id, body=variant), 201)  # fmt: skip
     assert variant.sku in {added.sku for added in with_variant.variants}
-    page = answer(await ops.seller_orders_list.asyncio_detailed(client=seller, status="confirmed"), 200)
+    confirmed = enum_member(ops.seller_orders_list, "status", "confirmed")
+    page = answer(await ops.seller_orders_list.asyncio_detailed(client=seller, status=confirmed), 200)
     to_pack = [seller_order for seller_order in page.data if seller_order.seller_id == shop.seller_id]
     assert len(to_pack) == 1
     started = answer(await ops.seller_orders_start_packing.asyncio_detailed(

@@ -45,7 +45,7 @@ async function buyerFlow(anonymous: Api): Promise<{ buyer: Api; orderId: string;
     const query = { q: input.search_words };
     const found = ok(await anonymous.GET("/api/v1/search", { params: { query } }), 200, "search");
     if ([...wanted].every((slug) => found.hits.some((hit) => hit.slug === slug))) break;
-    check(attempt < 100, `search never found ${[...wanted].join(", ")}`);
+    check(attempt < 300, `search never found ${[...wanted].join(", ")}`);
     await pause(100);
   }
   for (const shop of input.shops) {
@@ -149,7 +149,7 @@ async function main(): Promise<void> {
   for (let attempt = 0; ; attempt++) {  // the worker opens the parcel once the seller order is packed
     const parcels = ok(await buyer.GET("/api/v1/orders/{order_id}/tracking", { params: { path } }), 200, "tracking");
     if (parcels.some((parcel) => parcel.seller_order_id === packedId)) break;
-    check(attempt < 100, "the packed seller order's parcel never showed in tracking");
+    check(attempt < 300, "the packed seller order's parcel never showed in tracking");
     await pause(100);
   }
   console.log(JSON.stringify({ order_id: orderId, packed: packedId, quoted_fee: quotedFee }));
