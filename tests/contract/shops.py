@@ -8,6 +8,9 @@ from dataclasses import dataclass
 
 import httpx
 
+from market.core.resources import Resources
+from search import indexer
+from search.index import index_uid
 from tests.buyers import variants_body
 from tests.factories import active_product, api_key, registered_seller
 from tests.shoppers import HANOI, HOAN_KIEM, address
@@ -37,7 +40,9 @@ class Shops:
         return address()
 
 
-async def two_shops(client: httpx.AsyncClient, operator: str, drain: Callable[[], Awaitable[None]]) -> Shops:
+async def two_shops(
+    client: httpx.AsyncClient, operator: str, drain: Callable[[], Awaitable[None]], resources: Resources
+) -> Shops:
     shops = []
     for name in ("Mãng cầu Bà Đen loại 1", "Mãng cầu Bà Đen hữu cơ"):
         created = await registered_seller(client, approve_with=operator)
@@ -45,5 +50,7 @@ async def two_shops(client: httpx.AsyncClient, operator: str, drain: Callable[[]
         product = await active_product(client, key, operator, name=name, variants=variants_body(1))
         shops.append(Shop(created["seller"]["id"], created["owner"]["identifier"], product["slug"],
                           product["variants"][0]["id"]))  # fmt: skip
-    await drain()  # the products reach the search index
+    await drain()  # the catalog's events are handled: the products are marked for the search index
+    # Indexed now, into the index the served app reads (the worker's elected indexer may be seconds away).
+    await indexer.drain(resources.meili, index_uid(resources.settings.meili_index_prefix), 200)
     return Shops((shops[0], shops[1]))

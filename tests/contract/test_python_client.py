@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from market.core.db import fetch
+from market.core.resources import Resources
 from tests.buyers import PASSWORD as BUYER_PASSWORD
 from tests.contract.python_client import Operations, answer, body, enum_member, generate
 from tests.contract.served import ServedApp
@@ -145,10 +146,10 @@ async def seller_flow(package: ModuleType, ops: Operations, served: ServedApp, s
 
 async def test_buyer_and_seller_flows_through_the_generated_python_client(
     generated: tuple[ModuleType, list[str]], ops: Operations, served: ServedApp, document: dict[str, Any],
-    client: httpx.AsyncClient, categories: None, operator: str, worker: Drain, carrier_sim: Any,
+    client: httpx.AsyncClient, categories: None, operator: str, worker: Drain, carrier_sim: Any, resources: Resources,
 ) -> None:  # fmt: skip
     package = generated[0]
-    shops = await two_shops(client, operator, worker)
+    shops = await two_shops(client, operator, worker, resources)
     buyer, order = await buyer_flow(package, ops, served, shops, document)
     packed = await seller_flow(package, ops, served, shops, worker)
     parcels = answer(await ops.orders_tracking.asyncio_detailed(client=buyer, order_id=order.id), 200)

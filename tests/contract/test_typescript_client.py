@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from market.core.db import fetch
+from market.core.resources import Resources
 from tests.buyers import PASSWORD as BUYER_PASSWORD
 from tests.contract.served import ServedApp
 from tests.contract.shops import PASSWORD, two_shops
@@ -34,10 +35,10 @@ def test_openapi_typescript_has_no_warning_and_the_flows_type_check(compiled: Co
 
 async def test_buyer_and_seller_flows_through_the_generated_typescript_client(
     compiled: Compiled, served: ServedApp, client: httpx.AsyncClient, categories: None, operator: str,
-    worker: Callable[[], Awaitable[None]], carrier_sim: Any,
+    worker: Callable[[], Awaitable[None]], carrier_sim: Any, resources: Resources,
 ) -> None:  # fmt: skip
     assert compiled.diagnostics == "", f"the flows do not type-check against the document:\n{compiled.diagnostics}"
-    shops = await two_shops(client, operator, worker)
+    shops = await two_shops(client, operator, worker, resources)
     flow_input = {
         "base_url": served.base_url, "search_words": shops.search_words, "seller_password": PASSWORD,
         "buyer_password": BUYER_PASSWORD, "address": shops.address, "quote": compiled.with_quote,
