@@ -47,6 +47,7 @@ def config(base_url: str, headers: dict[str, str]) -> SchemathesisConfig:
     return SchemathesisConfig.from_dict(
         {
             "seed": SEED,
+            "cache": {"enabled": False},  # no state carried between runs (and no .schemathesis/ in the checkout)
             "base-url": base_url,
             "headers": headers,
             "workers": 1,
