@@ -99,16 +99,25 @@ def _is_int(annotation: Any) -> bool:
 _plans: weakref.WeakKeyDictionary[HTTPRouteHandler, _Plan] = weakref.WeakKeyDictionary()
 
 
+def _plan_for(handler: HTTPRouteHandler) -> _Plan:
+    """The handler's plan, made once per handler; Litestar's own OPTIONS handlers (plain `HTTPRouteHandler`s, whose
+    slots take no weak reference) get theirs made each time (they take no body and few parameters)."""
+    try:
+        plan = _plans.get(handler)
+    except TypeError:
+        return _plan_of(handler)
+    if plan is None:
+        plan = _plans[handler] = _plan_of(handler)
+    return plan
+
+
 async def guard_request(request: Request[Any, Any, Any]) -> None:
     """The app's `before_request` hook: it runs once a route matched (the route's middleware, sessions and CSRF
     included, has run) and before any parameter is parsed or dependency resolved; what it raises is rendered as a
     problem. A hook, not a middleware: it adds no layer to the routes that had none (the health checks). A
     `before_request` set on a router, controller or handler would replace it there: none may be (a unit test
     checks every route)."""
-    handler = request.route_handler
-    plan = _plans.get(handler)
-    if plan is None:
-        plan = _plans[handler] = _plan_of(handler)
+    plan = _plan_for(request.route_handler)
     scope = request.scope
     errors = _parameter_errors(scope, plan)
     if errors:

@@ -26,6 +26,8 @@ METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _REQUIRED_HEADERS = {"Idempotency-Key"}
 """Headers every operation that takes them requires (the handler answers the precise code when one is missing)."""
 _FALLBACK_DESCRIPTIONS = {("/metrics", "get"): "Prometheus metrics, in the text exposition format."}
+_TEXT_ANSWERS = {("/metrics", "get")}
+"""Operations whose 200 is plain text (Prometheus' exposition format), not JSON."""
 LOCATION_HEADER = {
     "description": "The URL of what the request created.",
     "required": True,
@@ -86,6 +88,8 @@ def _refine_operation(path: str, method: str, operation: dict[str, Any], route: 
     responses.update(problem_responses(path, method, operation, route))
     if "201" in responses:
         responses["201"].setdefault("headers", {})["Location"] = LOCATION_HEADER
+    if (path, method) in _TEXT_ANSWERS and "200" in responses:
+        responses["200"]["content"] = {"text/plain": {"schema": {"type": "string"}}}
 
 
 def _summary(description: str) -> str:
