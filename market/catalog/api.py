@@ -37,7 +37,7 @@ from market.orders import harvest
 from market.orders.api import _seller_actor
 from market.web.deps import ResourcesDep
 from market.web.operator_auth import OperatorPrincipal, provide_operator
-from market.web.responses import LOCATION
+from market.web.responses import LOCATION, JSONBytes
 from market.web.seller_auth import SellerPrincipal, provide_seller
 
 Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
@@ -240,4 +240,4 @@ class StorefrontCatalogController(Controller):
         body = await storefront.product_detail_bytes(
             resources.redis, settings.redis_key_prefix, settings.product_cache_ttl_s, slug
         )
-        return ASGIResponse(body=body, media_type="application/json")
+        return JSONBytes(body)

@@ -13,6 +13,7 @@ and labels are the ones Litestar's middleware uses, and `/metrics` is still Lite
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import re
 import time
@@ -33,6 +34,26 @@ guest tokens in a link) leaks in a Referer header."""
 _SANE_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
 
 access_log = structlog.get_logger("market.access")
+
+
+class RequestIds:
+    """Request ids made here: 32 hex digits, a random per-process prefix and a counter. Unique (the prefix is
+    drawn again in every forked worker) and about four times cheaper than `os.urandom(16).hex()`, a system call
+    per request. Not secret: a request id is a correlation key, printed in logs and answers."""
+
+    def __init__(self) -> None:
+        self.reseed()
+        os.register_at_fork(after_in_child=self.reseed)
+
+    def reseed(self) -> None:
+        self.prefix = os.urandom(8).hex()
+        self.counter = itertools.count(int.from_bytes(os.urandom(4)))
+
+    def new(self) -> str:
+        return f"{self.prefix}{next(self.counter) & 0xFFFF_FFFF_FFFF_FFFF:016x}"
+
+
+request_ids = RequestIds()
 _ENCODER = msgspec.json.Encoder(enc_hook=str)
 
 
@@ -59,7 +80,7 @@ class AccessLog:
         if second != self._second:
             self._second = second
             self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        return f"{self._stamp}.{int((now - second) * 1_000_000):06d}Z"
+        return "%s.%06dZ" % (self._stamp, (now - second) * 1_000_000)  # noqa: UP031 (faster than an f-string here)
 
     def write(self, line: bytes) -> None:
         self.pending.append(line)
@@ -86,7 +107,31 @@ REQUEST_TIME = Histogram(
     "market_request_duration_seconds", "Request duration, in seconds", ["app_name", "method", "path", "status_code"]
 )
 IN_PROGRESS = Gauge("market_requests_in_progress", "Requests in progress", multiprocess_mode="livesum")
-_children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+_MULTIPROCESS = "PROMETHEUS_MULTIPROC_DIR" in os.environ or "prometheus_multiproc_dir" in os.environ
+
+
+class InFlight:
+    """Requests in progress: a plain integer the gauge reads when scraped (a gauge's inc and dec take a lock each,
+    a microsecond a request). With multiprocess metrics the gauge is counted as before."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        if not _MULTIPROCESS:
+            IN_PROGRESS.set_function(lambda: self.count)
+
+    def enter(self) -> None:
+        if _MULTIPROCESS:
+            IN_PROGRESS.inc()
+        self.count += 1
+
+    def leave(self) -> None:
+        if _MULTIPROCESS:
+            IN_PROGRESS.dec()
+        self.count -= 1
+
+
+in_flight = InFlight()
+_children: dict[tuple[Any, Any, int], tuple[Any, Any]] = {}
 
 
 def configure_logging(settings: Settings) -> None:
@@ -116,25 +161,25 @@ class RequestContextMiddleware:
         if scope["type"] != "http":  # type: ignore[comparison-overlap]
             await self.app(scope, receive, send)
             return
-        request_id = _incoming_request_id(scope) or os.urandom(16).hex()
+        request_id = _incoming_request_id(scope) or request_ids.new()
         scope.setdefault("state", {})["request_id"] = request_id
         bound = logs.current_request_id.set(request_id)
         started = time.perf_counter()
         status = 500
-        id_header = (REQUEST_ID_HEADER, request_id.encode())
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", ()), id_header, *SECURITY_HEADERS]
+                message["headers"] = [*message.get("headers", ()), (REQUEST_ID_HEADER, request_id.encode()),
+                                      *SECURITY_HEADERS]  # fmt: skip
             await send(message)
 
-        IN_PROGRESS.inc()
+        in_flight.enter()
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            IN_PROGRESS.dec()
+            in_flight.leave()
             elapsed = time.perf_counter() - started
             _observe(scope, status, elapsed)
             if self.log_access:
@@ -143,11 +188,10 @@ class RequestContextMiddleware:
 
 
 def _observe(scope: Scope, status: int, elapsed: float) -> None:
-    template: Any = scope.get("path_template")  # set by Litestar's router once a route matched
-    key = (str(scope.get("method", "")), str(template or "unmatched"), str(status))
+    key = (scope.get("method", ""), scope.get("path_template"), status)  # the template is set once a route matched
     children = _children.get(key)
     if children is None:
-        labels = ("market", *key)
+        labels = ("market", str(key[0]), str(key[1] or "unmatched"), str(status))
         children = _children[key] = (REQUESTS.labels(*labels), REQUEST_TIME.labels(*labels))
     children[0].inc()
     children[1].observe(elapsed)

@@ -7,6 +7,7 @@ answer (`content`). Handlers that build their own `Response` (checkout, returns)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from litestar import Request, Response
@@ -26,3 +27,24 @@ class ContractResponse(Response[Any]):
             headers["Location"] = template.format(content=self.content, **request.path_params)
             kwargs["headers"] = headers
         return super().to_asgi_response(app, request, **kwargs)
+
+
+class JSONBytes(ASGIResponse):
+    """A 200 answer whose body is JSON encoded already (a cached document, a constant), sent as it is.
+
+    Litestar's `ASGIResponse` builds a header object per answer (with a scan per default header); this keeps the
+    encoded header list and copies it, which matters on the hottest reads (a cached product page, the liveness
+    probe). Extra headers are given encoded: `((b"cache-control", b"no-store"),)`."""
+
+    def __init__(self, body: bytes, headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
+        self.body = body
+        self.background = None
+        self.content_length = len(body)
+        self.encoding = "utf-8"
+        self.is_head_response = False
+        self.status_code = 200
+        self._encoded_cookies = ()
+        self._encoded = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body)), *headers]
+
+    def encode_headers(self) -> list[tuple[bytes, bytes]]:
+        return self._encoded.copy()
