@@ -12,11 +12,11 @@ from litestar.params import Parameter
 from market.audit import service
 from market.audit.schemas import AuditEventOut
 from market.audit.service import AuditEvent, AuditFilter
-from market.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_position, encode_cursor
+from market.core.pagination import DEFAULT_LIMIT, Page, decode_position, encode_cursor
 from market.core.schemas import rfc3339
+from market.web.deps import Limit
 from market.web.operator_auth import OperatorPrincipal, provide_operator
 
-Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
 Filter = Annotated[str | None, Parameter(max_length=100)]
 
 

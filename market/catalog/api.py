@@ -30,17 +30,16 @@ from market.catalog.schemas import (
     VariantUpdate,
 )
 from market.core.errors import field_error
-from market.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor, page_of
+from market.core.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor, page_of
 from market.core.resources import Resources
 from market.core.schemas import ReasonIn, unset_to_dict
 from market.orders import harvest
 from market.orders.api import _seller_actor
-from market.web.deps import ResourcesDep
+from market.web.deps import Limit, ResourcesDep
 from market.web.operator_auth import OperatorPrincipal, provide_operator
 from market.web.responses import LOCATION, JSONBytes
 from market.web.seller_auth import SellerPrincipal, provide_seller
 
-Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
 ProductStatus = Literal["draft", "pending_review", "active", "rejected", "taken_down", "archived"]
 WRITE = {"scope": "catalog:write"}
 

@@ -6,18 +6,17 @@ from typing import Annotated, Literal
 
 from litestar import Controller, get, post
 from litestar.di import Provide
-from litestar.params import HeaderParameter, Parameter
+from litestar.params import HeaderParameter
 
 from market.core.errors import NotFound
-from market.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from market.core.pagination import DEFAULT_LIMIT, Page
 from market.orders import reads, service
 from market.orders.schemas import CancelIn, OrderOut, PackIn, RefundIn, SellerOrderOut
-from market.web.deps import ResourcesDep
+from market.web.deps import Limit, ResourcesDep
 from market.web.operator_auth import OperatorPrincipal, provide_operator
 from market.web.seller_auth import SellerPrincipal, provide_seller
 from market.web.sessions import Buyer, provide_buyer
 
-Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
 SellerOrderStatus = Literal[
     "pending_payment", "confirmed", "packing", "packed", "handed_over", "in_transit", "delivered", "completed",
     "cancelled", "delivery_failed", "returning", "returned", "refunded",

@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 
 import stripe
 from litestar import Controller, Request, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
-from litestar.params import Parameter
 
 from market.core.errors import DomainError, NotFound
 from market.core.idempotency.service import checked_key
-from market.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, decode_cursor, encode_cursor, page_of
+from market.core.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor, page_of
 from market.core.schemas import rfc3339
 from market.payments import service
 from market.payments.registry import offered_methods, stripe_gateway
 from market.payments.schemas import PaymentMethodList, PaymentMethodOut, PaymentOut, RefundIn, RefundOut, WebhookAck
-from market.web.deps import IdempotencyKeyHeader, ResourcesDep
+from market.web.deps import IdempotencyKeyHeader, Limit, ResourcesDep
 from market.web.openapi.routes import PROBLEMS
 from market.web.operator_auth import OperatorPrincipal, provide_operator
 from market.web.responses import LOCATION
-
-Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
 
 
 class InvalidSignature(DomainError):

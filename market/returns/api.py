@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Annotated
 
 import msgspec
 from litestar import Controller, Response, get, post
 from litestar.di import Provide
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
 
 from market.core.errors import NotFound
 from market.core.idempotency import service as idempotency
-from market.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from market.core.pagination import DEFAULT_LIMIT, Page
 from market.orders import returns as seller_orders
 from market.returns import decisions, reads, service
 from market.returns.schemas import DecideIn, ReasonIn, ReturnIn, ReturnOut, ReturnStatus
-from market.web.deps import IdempotencyKeyHeader, ResourcesDep
+from market.web.deps import IdempotencyKeyHeader, Limit, ResourcesDep
 from market.web.operator_auth import OperatorPrincipal, provide_operator
 from market.web.seller_auth import SellerPrincipal, provide_seller
 from market.web.sessions import Buyer, provide_buyer
 
-Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
 READ = {"scope": "orders:read"}
 WRITE = {"scope": "orders:write"}
 JSON = "application/json"

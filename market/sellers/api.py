@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.params import Parameter
 
 from market.audit.service import operator_actor
 from market.core.pagination import (
     DEFAULT_LIMIT,
-    MAX_LIMIT,
     Page,
     decode_cursor,
     decode_position,
@@ -40,7 +38,7 @@ from market.sellers.schemas import (
     SessionOut,
     StatusChangeOut,
 )
-from market.web.deps import ResourcesDep, bearer_token
+from market.web.deps import Limit, ResourcesDep, bearer_token
 from market.web.openapi.routes import PROBLEMS
 from market.web.operator_auth import OperatorPrincipal, provide_operator
 from market.web.responses import LOCATION
@@ -48,7 +46,6 @@ from market.web.seller_auth import SESSION_PREFIX, SellerPrincipal, end_session,
 
 login_limit = RateLimitConfig(rate_limit=("minute", 10), store="rate_limit")
 registration_limit = RateLimitConfig(rate_limit=("minute", 20), store="rate_limit")
-Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
 REVOKE = {"owner": True, "while_suspended": True}  # revoking a key only takes access away: allowed when suspended
 
 

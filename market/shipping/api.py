@@ -15,7 +15,6 @@ from market.cart.api import CartToken, cart_store, current_cart
 from market.core.errors import NotAuthenticated, NotFound, field_error
 from market.core.pagination import (
     DEFAULT_LIMIT,
-    MAX_LIMIT,
     InvalidCursor,
     Page,
     decode_cursor,
@@ -48,13 +47,12 @@ from market.shipping.schemas import (
 )
 from market.shipping.views import batch_out, parcels_out, problem_out, remittance_out, report_out
 from market.shipping.vnpost import VnPost
-from market.web.deps import ResourcesDep
+from market.web.deps import Limit, ResourcesDep
 from market.web.openapi.routes import PROBLEMS
 from market.web.operator_auth import OperatorPrincipal, provide_operator
 from market.web.seller_auth import SellerPrincipal, provide_seller
 from market.web.sessions import Buyer, current_buyer, provide_buyer
 
-Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
 Batch = Annotated[str, Parameter(min_length=1, max_length=64, description="The batch's name (e.g. COD-00001).")]
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated, TypeAlias
 
 from litestar.di import NamedDependency
-from litestar.params import HeaderParameter
+from litestar.params import HeaderParameter, Parameter
 
+from market.core.pagination import MAX_LIMIT
 from market.core.resources import Resources
 
 ResourcesDep: TypeAlias = NamedDependency[Resources]
@@ -29,3 +30,6 @@ IdempotencyKeyHeader = Annotated[
         description="Required: one key per attempt (at most 255 characters), reused for its retries; kept 24 hours.",
     ),
 ]
+
+Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
+"""A list's `limit` query parameter (1 to MAX_LIMIT), for every cursor list."""
