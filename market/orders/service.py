@@ -304,16 +304,21 @@ async def record_cod_collected(seller_order_id: str, amount: int, reference: str
     return bool(rows)
 
 
-async def record_cod_remitted(seller_order_id: str, amount: int) -> bool:
+async def record_cod_remitted(seller_order_id: str, amount: int, fee: int = 0, batch: str | None = None) -> bool:
     """The carrier's remittance batch paid the cash of this seller order over to the marketplace (inside the
     caller's transaction; once: a second payment of the same parcel changes nothing here and is the
-    reconciliation's problem to raise). False when it was already remitted or is not a COD seller order."""
+    reconciliation's problem to raise), with `seller_order.cod_remitted` (the cash, the carrier's fee kept back and
+    the batch) for the ledger. False when it was already remitted or is not a COD seller order."""
     rows = await fetch(
         "UPDATE seller_order SET cod_remitted = $2, updated_at = now() "
-        "WHERE id = $1 AND payment_method = 'cod' AND cod_remitted IS NULL RETURNING id",
+        "WHERE id = $1 AND payment_method = 'cod' AND cod_remitted IS NULL RETURNING order_id, seller",
         seller_order_id,
         amount,
     )
+    if rows:
+        await record("seller_order.cod_remitted", {"seller_order_id": seller_order_id, "order_id": rows[0]["order_id"],
+                                                   "seller_id": rows[0]["seller"], "amount": amount, "fee": fee,
+                                                   "batch": batch})  # fmt: skip
     return bool(rows)
 
 

@@ -183,7 +183,7 @@ async def import_remittance(remittance: Remittance, actor: str) -> ImportSummary
                 await _settle_unremitted(parcel["id"], remittance.batch)
             if outcome == "matched" and parcel is not None:
                 summary.matched += 1
-                await orders.record_cod_remitted(parcel["seller_order_id"], line.amount)
+                await orders.record_cod_remitted(parcel["seller_order_id"], line.amount, line.fee, remittance.batch)
                 continue
             raised = await raise_problem(Problem(
                 outcome, f"{outcome}:{key}"[:140], detail, _of(parcel, "id"), _of(parcel, "seller_order_id"),

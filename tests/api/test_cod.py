@@ -78,6 +78,11 @@ async def test_a_cod_order_delivered_collected_and_remitted_with_its_fee_reads_r
     assert buyer_parcel["cod"] == {"amount": amount, "paid_at_door": True, "currency": "VND"}
     assert buyer_parcel["reconciliation"] is None  # the marketplace's books are not the buyer's
     assert (await fetch("SELECT cod_remitted FROM seller_order"))[0]["cod_remitted"] == amount
+    (event,) = await fetch("SELECT payload FROM outbox_event WHERE type = 'seller_order.cod_remitted'")
+    assert json.loads(event["payload"]) == {  # what the ledger posts from
+        "seller_order_id": packed["sor"]["id"], "order_id": packed["order"]["id"],
+        "seller_id": packed["shop"]["seller"]["id"], "amount": amount, "fee": fee, "batch": batch,
+    }  # fmt: skip
     (audit,) = await fetch(
         "SELECT actor, subject_id, details FROM audit_event WHERE action = 'cod_remittance.imported'"
     )
@@ -113,6 +118,7 @@ async def test_a_parcel_paid_in_a_second_batch_is_a_problem_an_operator_resolves
     assert (problem["amount"], problem["expected"], problem["seller_order_id"]) == (amount, amount, packed["sor"]["id"])
     assert "COD-00101" in problem["detail"]
     assert (await fetch("SELECT cod_remitted FROM seller_order"))[0]["cod_remitted"] == amount  # settled once
+    assert len(await fetch("SELECT 1 FROM outbox_event WHERE type = 'seller_order.cod_remitted'")) == 1
     view = (await seller_view(client, packed))["reconciliation"]  # the cash that came, both times, for the books
     assert (view["remitted"], view["remittance_fee"], view["batches"]) == (
         2 * amount,
