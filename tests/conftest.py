@@ -49,6 +49,14 @@ os.environ["STRIPE_PUBLISHABLE_KEY"] = "pk_test_fake_0123456789"
 os.environ["STRIPE_WEBHOOK_SECRET"] = "whsec_test_" + secrets.token_hex(16)
 os.environ["STRIPE_TIMEOUT_S"] = "1"  # the timeout test waits for it
 
+# Bank transfers: a collection account and the bank feed's credentials (its webhooks are posted by the tests).
+os.environ["BANK_BIN"] = "970436"
+os.environ["BANK_ACCOUNT"] = "0071000888888"
+os.environ["BANK_HOLDER"] = "CONG TY MARKET"
+os.environ["BANK_FEED_API_KEY"] = "test-bank-feed-key-" + secrets.token_hex(8)
+os.environ["BANK_FEED_HMAC_SECRET"] = "test-bank-feed-hmac-" + secrets.token_hex(8)
+os.environ.pop("BANK_FEED_API_BASE", None)
+
 from tests.fakes.carrier import CarrierSim, free_port  # noqa: E402
 
 # The carrier is market's own simulator (`market carrier-sim`), served over HTTP by the `carrier_sim` fixture.
