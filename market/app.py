@@ -19,6 +19,12 @@ from redis.asyncio import Redis
 from market import __version__
 from market.accounts.api import AccountController, MeController, SessionController
 from market.audit.api import AdminAuditController
+from market.banking.api import (
+    AdminBankController,
+    AdminBankReconcileController,
+    BankWebhookController,
+    VietQRController,
+)
 from market.cart.api import CartController
 from market.catalog.api import AdminCatalogController, SellerCatalogController, StorefrontCatalogController
 from market.checkout.api import CheckoutController
@@ -157,6 +163,10 @@ def create_app(
         SearchController,
         GeoController,
         PaymentMethodController,
+        BankWebhookController,
+        VietQRController,
+        AdminBankController,
+        AdminBankReconcileController,
         _buyer_router(settings),
     ]
     route_handlers.extend(extra_route_handlers)

@@ -75,6 +75,30 @@ def carrier_sim(host: str, port: int) -> None:
     _granian("market.shipping.simulator:create_from_env", host, port, 1)
 
 
+@main.command("bank-sim")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8701, show_default=True, type=int)
+def bank_sim(host: str, port: int) -> None:
+    """Serve the bank-feed simulator (SePay's webhook and transaction list): a page where a buyer sends a transfer.
+    Its environment: BANK_SIM_WEBHOOK_URL (the marketplace's /webhooks/banks/sepay), BANK_FEED_API_KEY,
+    BANK_FEED_API_TOKEN, BANK_ACCOUNT, BANK_SIM_RETRY_S (seconds between SePay's retries, comma-separated)."""
+    click.echo(f"bank simulator on http://{host}:{port} (a buyer's transfer: the page at /)")
+    _granian("market.simulators.bank:create_from_env", host, port, 1)
+
+
+@main.command("stripe-sim")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8702, show_default=True, type=int)
+def stripe_sim(host: str, port: int) -> None:
+    """Serve the Stripe simulator the real `stripe` library talks to (STRIPE_API_BASE), with a page to confirm or
+    decline each PaymentIntent. Its environment: STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_SIM_WEBHOOK_URL
+    (the marketplace's /webhooks/stripe)."""
+    from market.simulators.stripe import serve
+
+    click.echo(f"Stripe simulator on http://{host}:{port} (confirm or decline payments: the page at /)")
+    serve(host, port)
+
+
 @main.group("cod")
 def cod_group() -> None:
     """Cash on delivery commands."""

@@ -8,6 +8,7 @@ from piccolo.conf.apps import AppConfig
 
 from market.accounts.tables import Account, Address
 from market.audit.tables import AuditEvent
+from market.banking.tables import BankCredit
 from market.catalog.tables import Category, Certification, Product, Variant
 from market.core.idempotency.tables import IdempotencyKey
 from market.core.outbox.tables import EventReceipt, OutboxEvent
@@ -51,6 +52,7 @@ APP_CONFIG = AppConfig(
         Payment,
         Refund,
         StripeEvent,
+        BankCredit,
         Parcel,
         ParcelEvent,
         CodRemittanceLine,

@@ -75,11 +75,25 @@ class Settings:
     carrier_timeout_s: float = 2.0
     carrier_quote_timeout_s: float = 0.3
     cod_remittance_due_days: int = 7
+    # Bank transfers (VietQR) and the bank feed (track banktransfer).
+    bank_bin: str = "970436"
+    bank_account: str | None = None
+    bank_holder: str = "CONG TY MARKET"
+    bank_reference_prefix: str = "MK"
+    bank_feed_api_key: str | None = field(default=None, repr=False)
+    bank_feed_hmac_secret: str | None = field(default=None, repr=False)
+    bank_feed_api_base: str | None = None
+    bank_feed_api_token: str | None = field(default=None, repr=False)
 
     @property
     def card_payments(self) -> bool:
         """Card payments are offered when Stripe is configured."""
         return bool(self.stripe_secret_key)
+
+    @property
+    def bank_transfers(self) -> bool:
+        """Bank transfers are offered when the collection account and the bank feed's credentials are set."""
+        return bool(self.bank_account and (self.bank_feed_api_key or self.bank_feed_hmac_secret))
 
     @property
     def queue_name(self) -> str:
@@ -140,7 +154,16 @@ class Settings:
             carrier_timeout_s=reader.number("CARRIER_TIMEOUT_S", 2.0, low=0.1, high=60),
             carrier_quote_timeout_s=reader.number("CARRIER_QUOTE_TIMEOUT_S", 0.3, low=0.05, high=10),
             cod_remittance_due_days=reader.integer("COD_REMITTANCE_DUE_DAYS", 7, low=1, high=90),
+            bank_bin=reader.text("BANK_BIN", "970436"),
+            bank_account=reader.optional("BANK_ACCOUNT"),
+            bank_holder=reader.text("BANK_HOLDER", "CONG TY MARKET"),
+            bank_reference_prefix=reader.text("BANK_REFERENCE_PREFIX", "MK").upper(),
+            bank_feed_api_key=reader.optional("BANK_FEED_API_KEY"),
+            bank_feed_hmac_secret=reader.optional("BANK_FEED_HMAC_SECRET"),
+            bank_feed_api_base=reader.optional("BANK_FEED_API_BASE"),
+            bank_feed_api_token=reader.optional("BANK_FEED_API_TOKEN"),
         )
+        _check_bank(settings, reader.problems)
         if settings.carrier_api_base and not (settings.carrier_partner_secret and settings.carrier_webhook_secret):
             reader.problems.append(("CARRIER_API_BASE", "needs CARRIER_PARTNER_SECRET and CARRIER_WEBHOOK_SECRET"))
         if settings.stripe_secret_key and not (settings.stripe_publishable_key and settings.stripe_webhook_secret):
@@ -152,6 +175,24 @@ class Settings:
         if reader.problems:
             raise SettingsError(reader.problems)
         return settings
+
+
+def _check_bank(settings: Settings, problems: list[tuple[str, str]]) -> None:
+    """The collection account must be one a VietQR code can carry (`market.core.vietqr`), at a NAPAS bank."""
+    from market.core.banks import bank
+
+    if bank(settings.bank_bin) is None:
+        problems.append(("BANK_BIN", f"must be the 6-digit BIN of a NAPAS bank (got {settings.bank_bin!r})"))
+    account = settings.bank_account
+    if account is not None and not (len(account) <= 19 and account.isascii() and account.isalnum()):
+        problems.append(("BANK_ACCOUNT", "must be 1 to 19 letters or digits"))
+    if not (settings.bank_holder.isascii() and settings.bank_holder.isprintable()):
+        problems.append(("BANK_HOLDER", "must be ASCII, upper case without diacritics, as banks print it"))
+    prefix = settings.bank_reference_prefix
+    if not (2 <= len(prefix) <= 4 and prefix.isascii() and prefix.isalpha()):
+        problems.append(("BANK_REFERENCE_PREFIX", "must be 2 to 4 letters"))
+    if settings.bank_feed_api_base and urlsplit(settings.bank_feed_api_base).scheme not in ("http", "https"):
+        problems.append(("BANK_FEED_API_BASE", "must be an http(s) URL"))
 
 
 class _Reader:

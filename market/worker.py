@@ -15,6 +15,7 @@ import structlog
 from saq import CronJob, Queue, Worker
 from saq.types import Context
 
+from market.banking.jobs import reconcile as reconcile_bank_feed
 from market.core import clock
 from market.core.events import Event, HandlerRegistry, registry
 from market.core.leader import LeaderOnly
@@ -36,6 +37,7 @@ from search.indexer import IndexSync
 log = structlog.get_logger(__name__)
 
 HANDLER_MODULES: tuple[str, ...] = (
+    "market.banking.jobs",
     "market.catalog.jobs",
     "market.ledger.jobs",
     "market.payments.jobs",
@@ -137,6 +139,7 @@ def build_worker(
             CronJob(purge_idempotency_keys, cron="17 * * * *"),
             CronJob(complete_seller_orders, cron="*/15 * * * *"),
             CronJob(reconcile_stripe, cron="*/10 * * * *"),
+            CronJob(reconcile_bank_feed, cron="*/10 * * * *"),
             CronJob(close_undisputed_returns, cron="23 * * * *"),
             CronJob(raise_unremitted_cod, cron="41 * * * *"),
         ],

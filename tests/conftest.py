@@ -49,6 +49,21 @@ os.environ["STRIPE_PUBLISHABLE_KEY"] = "pk_test_fake_0123456789"
 os.environ["STRIPE_WEBHOOK_SECRET"] = "whsec_test_" + secrets.token_hex(16)
 os.environ["STRIPE_TIMEOUT_S"] = "1"  # the timeout test waits for it
 
+# Bank transfers: a collection account and the bank feed's credentials (its webhooks are posted by the tests).
+os.environ["BANK_BIN"] = "970436"
+os.environ["BANK_ACCOUNT"] = "0071000888888"
+os.environ["BANK_HOLDER"] = "CONG TY MARKET"
+os.environ["BANK_FEED_API_KEY"] = "test-bank-feed-key-" + secrets.token_hex(8)
+os.environ["BANK_FEED_HMAC_SECRET"] = "test-bank-feed-hmac-" + secrets.token_hex(8)
+
+from tests.fakes.bank import BankSim  # noqa: E402
+from tests.services import free_port as _free_port  # noqa: E402
+
+# The bank feed's transaction list is the bank simulator's (`market bank-sim`), served by the `bank_sim` fixture.
+BANK_SIM = BankSim(_free_port())
+os.environ["BANK_FEED_API_BASE"] = BANK_SIM.url
+os.environ["BANK_FEED_API_TOKEN"] = BANK_SIM.api_token
+
 from tests.fakes.carrier import CarrierSim, free_port  # noqa: E402
 
 # The carrier is market's own simulator (`market carrier-sim`), served over HTTP by the `carrier_sim` fixture.
@@ -90,6 +105,16 @@ def carrier_sim() -> CarrierSim:
 def stop_carrier_sim() -> Iterator[None]:
     yield
     CARRIER_SIM.stop()
+    BANK_SIM.stop()
+
+
+@pytest.fixture
+def bank_sim() -> BankSim:
+    """The bank-feed simulator over real HTTP (started once, reset before each test that asks for it)."""
+    BANK_SIM.start()
+    BANK_SIM.call("/_sim/reset")
+    BANK_SIM.call("/_sim/config", {"webhook_url": None})
+    return BANK_SIM
 
 
 @pytest.fixture

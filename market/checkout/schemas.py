@@ -9,7 +9,7 @@ import msgspec
 from market.accounts.schemas import Phone, ShippingAddressIn
 from market.core.schemas import Input
 
-PaymentMethod = Literal["card", "cod"]
+PaymentMethod = Literal["card", "cod", "bank_transfer"]
 
 
 class ContactIn(Input):

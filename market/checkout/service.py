@@ -23,6 +23,7 @@ from typing import Any
 import msgspec
 import structlog
 
+from market.banking.reference import reference_of
 from market.cart.store import CartRef, CartStore
 from market.catalog import preorders
 from market.catalog.reads import SaleVariant, sale_variants
@@ -98,14 +99,19 @@ async def place_order(
     gateway = gateway_for(request.payment_method, settings)
     scope_key = f"{buyer.scope}:{key}"
     try:
-        draft = await _draft(store, quoter, buyer, request, gateway, settings.reservation_ttl_s)
+        draft = await _draft(
+            store, quoter, buyer, request, gateway, settings.reservation_ttl_s, settings.bank_reference_prefix
+        )
     except DomainError:
         earlier = await idempotency.lookup(buyer.scope, key, request_hash)  # a replay finds its cart empty
         if earlier is None:
             raise
         return await _again(earlier, buyer, store, gateway, settings)
-    cod = gateway.confirms_at_checkout
-    cod_body = _body(draft, PaymentStart("cash_on_delivery"), buyer, settings) if cod else None
+    # cash on delivery and bank transfers need no call to anyone: their answer is written with the order
+    row = draft.order.order
+    ready = gateway.prepared(PaymentRequest(row.id, row.total, row.currency, row.email, row.phone,
+                                            row.reserved_until))  # fmt: skip
+    cod_body = _body(draft, ready, buyer, settings) if ready is not None else None
     placed = (await fetch(PLACE_SQL, *_place_args(draft, scope_key, request_hash, cod_body)))[0]
     if not placed["claimed"]:
         earlier = await idempotency.lookup(buyer.scope, key, request_hash)
@@ -205,7 +211,13 @@ def _check_lines(lines: list[Any], variants: dict[str, SaleVariant]) -> None:
 
 
 async def _draft(
-    store: CartStore, quoter: Quoter, buyer: Buyer, request: Request, gateway: PaymentGateway, reservation_ttl_s: int
+    store: CartStore,
+    quoter: Quoter,
+    buyer: Buyer,
+    request: Request,
+    gateway: PaymentGateway,
+    reservation_ttl_s: int,
+    settings_prefix: str = "MK",
 ) -> Draft:
     """Read the cart, re-price it from the database, quote each seller's parcel and have the orders context (and
     for a card, the payments context) draft every row."""
@@ -228,8 +240,9 @@ async def _draft(
         reserved_until=None if cod else now + timedelta(seconds=reservation_ttl_s),
     )  # fmt: skip
     order = drafts.draft_order(placing, parts, now)
-    # a card's local payment record is written with the order, before the processor hears of it
-    card = [] if cod else [payments.draft_payment(order.order.id, request.payment_method, order.order.total, now)]
+    # a card's (or bank transfer's) local payment record is written with the order, before anyone hears of it
+    card = [] if cod else [payments.draft_payment(order.order.id, request.payment_method, order.order.total, now,
+                                                  reference_of(order.order.id, settings_prefix))]  # fmt: skip
     return Draft(order, card)
 
 

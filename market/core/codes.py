@@ -140,7 +140,10 @@ PROBLEMS: tuple[ProblemCode, ...] = (
       ("orders", "payments")),
     # Payments and shipping.
     P("invalid_signature", 400, "Invalid signature", "a webhook whose signature does not verify (400 from Stripe's "
-      "webhook, 401 from the carrier's)", ("payments", "shipping"), also=(401,)),
+      "webhook, 401 from the carrier's and the bank feed's)", ("payments", "shipping", "banking"), also=(401,)),
+    # Bank transfers (track banktransfer).
+    P("bank_credit_not_open", 409, "Bank credit not open", "an operator action on a bank credit that is not in the "
+      "queue (matched, or resolved already; with `outcome` and `queue`)", ("banking",)),
     P("no_shipping_service", 409, "No shipping service", "no carrier service reaches the address within the products' "
       "shelf life (with `shelf_life_days`)", ("checkout", "shipping", "cart")),
     P("not_parked", 409, "Not parked", "retrying a parcel handoff that is not parked", ("shipping",)),

@@ -242,6 +242,22 @@ reserved AS (
 )"""  # noqa: S608 (the parameters' placeholders, never values)
 
 
+RESERVE_SQL = f"WITH {reservation_ctes('$1', '$2')} SELECT (SELECT ok FROM verdict) AS ok"  # noqa: S608 (constants)
+
+
+async def reserve(holds: list[Hold]) -> bool:
+    """Reserve these holds again, all or nothing (a late payment of an expired order), inside the caller's
+    transaction; False when any line no longer fits in what is available."""
+    wanted: dict[str, int] = {}
+    for hold in holds:
+        wanted[hold.variant_id] = wanted.get(hold.variant_id, 0) + hold.quantity
+    if not wanted:
+        return False
+    ids = sorted(wanted)
+    rows = await fetch(RESERVE_SQL, ids, [wanted[variant_id] for variant_id in ids])
+    return bool(rows[0]["ok"])
+
+
 async def release(holds: list[Hold]) -> None:
     """Give held units back (a cancelled or expired order), inside the caller's transaction."""
     await _change(RELEASE_SQL, holds)

@@ -60,10 +60,13 @@ def _cod_status(seller_orders: list[Row], amount: int) -> tuple[str, int, int]:
 
 
 def _card_status(order: Row, payment: Row | None) -> tuple[str, int, int]:
-    """pending -> paid -> partially_refunded / refunded; or expired, failed, canceled when it never came."""
+    """pending -> paid -> partially_refunded / refunded; or expired, failed, canceled when it never came. A bank
+    transfer short of the total leaves it partially_paid (pending, with the rest to pay)."""
     received = payment["amount_received"] if payment else 0
     refunded = payment["amount_refunded"] if payment else 0
-    if received:
+    if received and payment is not None and payment.get("status") == "pending":
+        status = order["payment_status"] if order["payment_status"] in CARD_CLOSED else "partially_paid"
+    elif received:
         status = "refunded" if refunded >= received else "partially_refunded" if refunded else "paid"
     else:
         status = order["payment_status"] if order["payment_status"] in CARD_CLOSED else "pending"

@@ -12,6 +12,7 @@ from market.geo.service import province_out, ward_out
 from market.orders.lifecycle import return_window_days, standing, window_ends_on
 from market.orders.schemas import (
     AddressOut,
+    BankTransferOut,
     CatchWeightOut,
     OrderLineOut,
     OrderOut,
@@ -113,6 +114,8 @@ def order_out(
     lines_of, history_of = by_seller_order(lines), by_seller_order(history)
     address = order["shipping_address"]
     now = standing(order, seller_orders, payment_row)
+    due = _bank_due(order, payment_row, now.payment_status, now.amount)
+    transfer = start.bank_transfer if start and start.bank_transfer else _transfer(order, due) if due else None
     payment = PaymentOut(
         method=order["payment_method"],
         status=now.payment_status,
@@ -122,7 +125,9 @@ def order_out(
         refund_due=refund_due,
         client_secret=start.client_secret if start else None,
         publishable_key=start.publishable_key if start else None,
-        next_action=start.status if start else None,
+        next_action=start.status if start else "requires_transfer" if transfer else None,
+        amount_due=transfer.amount if transfer else 0,
+        bank_transfer=_bank_transfer_out(transfer) if transfer else None,
     )
     return OrderOut(
         id=order["id"],
@@ -139,3 +144,26 @@ def order_out(
         reserved_until=rfc3339(order["reserved_until"]),
         created_at=rfc3339(order["created_at"]),
     )
+
+
+def _bank_due(order: Row, payment_row: Row | None, payment_status: str, amount: int) -> int:
+    """What an unpaid bank transfer order still misses (0 for any other order, or once paid or closed)."""
+    if order["payment_method"] != "bank_transfer" or payment_status not in ("pending", "partially_paid"):
+        return 0
+    return max(amount - (payment_row["amount_received"] if payment_row else 0), 0)
+
+
+def _transfer(order: Row, due: int) -> Any:
+    from market.banking.instructions import instructions
+    from market.core.resources import current
+
+    return instructions(current().settings, order["id"], due, order["reserved_until"])
+
+
+def _bank_transfer_out(transfer: Any) -> BankTransferOut:
+    return BankTransferOut(
+        bank_bin=transfer.bank_bin, bank_name=transfer.bank_name, account_number=transfer.account_number,
+        account_holder=transfer.account_holder, amount=transfer.amount, reference=transfer.reference,
+        payload=transfer.payload, qr_png_url=transfer.qr_png_url, qr_svg_url=transfer.qr_svg_url,
+        expires_at=rfc3339(transfer.expires_at),
+    )  # fmt: skip

@@ -81,11 +81,29 @@ class SellerOrderOut(msgspec.Struct):
     object: str = "seller_order"
 
 
+class BankTransferOut(msgspec.Struct):
+    """The bank transfer that pays (the rest of) the order: scan `payload` (or the QR image at `qr_png_url` /
+    `qr_svg_url`, valid until `expires_at`) in a banking app, or type the plain fields. `reference` must be in
+    the transfer text; `amount` is what is still missing."""
+
+    bank_bin: str
+    bank_name: str
+    account_number: str
+    account_holder: str
+    amount: int
+    reference: str
+    payload: str
+    qr_png_url: str
+    qr_svg_url: str
+    expires_at: str | None
+
+
 class PaymentOut(msgspec.Struct):
     """`amount`: what the buyer pays in the end (the parts not cancelled, sent back or refunded); `paid_amount`:
-    what came in (card received, or cash collected); `refunded_amount`: what went back; `refund_due`: what is
-    still owed back (refunds requested and not executed yet: a card refund on its way, or cash on delivery that
-    operators pay back by bank transfer)."""
+    what came in (card received, cash collected, bank transfers received); `refunded_amount`: what went back;
+    `refund_due`: what is still owed back (refunds requested and not executed yet: a card refund on its way, or
+    cash on delivery that operators pay back by bank transfer); `amount_due`: what an unpaid bank transfer order
+    is still missing (after a short transfer, the rest), with `bank_transfer` saying how to pay it."""
 
     method: str
     status: str
@@ -96,6 +114,8 @@ class PaymentOut(msgspec.Struct):
     client_secret: str | None = None
     publishable_key: str | None = None
     next_action: str | None = None
+    amount_due: int = 0
+    bank_transfer: BankTransferOut | None = None
 
 
 class OrderOut(msgspec.Struct):

@@ -266,6 +266,35 @@ async def confirm_payment(order_id: str, amount: int, actor: str) -> bool:
     return True
 
 
+REINSTATED = "paid late by bank transfer: stock reserved again"
+
+
+async def reinstate_expired(order_id: str, amount: int, actor: str) -> bool:
+    """A bank transfer arrived after its order expired: when the stock its seller orders held is still available,
+    reserve it again and confirm them (cancelled -> confirmed, with the reason in their history), and the order is
+    paid (inside the caller's transaction, which holds the order's row). False when there is nothing to reinstate
+    or the stock is gone (the money is then given back)."""
+    rows = await fetch(
+        "SELECT id FROM seller_order WHERE order_id = $1 AND status = 'cancelled' "
+        "AND status_reason = 'payment_expired' ORDER BY id FOR UPDATE",
+        order_id,
+    )
+    ids = [row["id"] for row in rows]
+    lines = await fetch("SELECT variant_id, quantity, preorder, product_id FROM order_line "
+                        "WHERE seller_order = ANY($1::varchar[])", ids)  # fmt: skip
+    if not ids or not await inventory.reserve([inventory.Hold(r["variant_id"], r["quantity"], r["preorder"])
+                                               for r in lines]):  # fmt: skip
+        return False
+    await fetch("UPDATE seller_order SET status = 'confirmed', status_reason = $2, version = version + 1, "
+                "updated_at = now() WHERE id = ANY($1::varchar[])", ids, REINSTATED)  # fmt: skip
+    await history([(seller_order_id, "cancelled", "confirmed", actor, REINSTATED) for seller_order_id in ids])
+    await fetch("UPDATE orders SET payment_status = 'paid', paid_amount = $2, reserved_until = NULL, "
+                "updated_at = now() WHERE id = $1", order_id, amount)  # fmt: skip
+    await record("order.paid", {"order_id": order_id, "amount": amount})
+    await record("stock.updated", {"product_ids": sorted({row["product_id"] for row in lines})})
+    return True
+
+
 async def release_unpaid(order_id: str, payment_status: str, reason: str) -> bool:
     """An unpaid card order's payment will not come (expired, failed, canceled): its pending seller orders are
     cancelled and their stock released, exactly once (False when it was paid or released meanwhile)."""

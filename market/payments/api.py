@@ -16,7 +16,15 @@ from market.core.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cu
 from market.core.schemas import rfc3339
 from market.payments import service
 from market.payments.registry import offered_methods, stripe_gateway
-from market.payments.schemas import PaymentMethodList, PaymentMethodOut, PaymentOut, RefundIn, RefundOut, WebhookAck
+from market.payments.schemas import (
+    BankAccountOut,
+    PaymentMethodList,
+    PaymentMethodOut,
+    PaymentOut,
+    RefundIn,
+    RefundOut,
+    WebhookAck,
+)
 from market.web.deps import IdempotencyKeyHeader, Limit, ResourcesDep
 from market.web.openapi.routes import PROBLEMS
 from market.web.operator_auth import OperatorPrincipal, provide_operator
@@ -102,7 +110,10 @@ class PaymentMethodController(Controller):
 
     @get("/", operation_id="payment_methods_list", cache_control=CacheControlHeader(public=True, max_age=300))
     async def list_methods(self, resources: ResourcesDep) -> PaymentMethodList:
-        """The payment methods checkout accepts now (cash on delivery always; card when Stripe is configured)."""
+        """The payment methods checkout accepts now (cash on delivery always; bank transfer when the collection
+        account and the bank feed are configured; card when Stripe is)."""
         offered = offered_methods(resources.settings)
         return PaymentMethodList([PaymentMethodOut(m.id, m.name, m.provider, m.confirms_at_checkout,
-                                                   m.publishable_key) for m in offered])  # fmt: skip
+                                                   m.publishable_key, m.pay_within_s,
+                                                   BankAccountOut(**m.bank) if m.bank else None)
+                                  for m in offered])  # fmt: skip

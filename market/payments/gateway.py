@@ -9,7 +9,8 @@ more gateways.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -19,16 +20,19 @@ class PaymentRequest:
     currency: str
     email: str | None
     phone: str
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
 class PaymentStart:
-    """What the client does next: `status` is `cash_on_delivery` (nothing), or `requires_payment` (confirm with the
-    processor's own SDK, using `client_secret` and `publishable_key`)."""
+    """What the client does next: `status` is `cash_on_delivery` (nothing), `requires_payment` (confirm with the
+    processor's own SDK, using `client_secret` and `publishable_key`) or `requires_transfer` (send the bank
+    transfer of `bank_transfer`, a `market.banking.instructions.Instructions`)."""
 
     status: str
     client_secret: str | None = None
     publishable_key: str | None = None
+    bank_transfer: Any = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,11 @@ class PaymentGateway(Protocol):
     method: str
     confirms_at_checkout: bool
 
+    def prepared(self, request: PaymentRequest) -> PaymentStart | None:
+        """The start of a payment that needs no call to anyone (cash, a bank transfer's instructions): checkout
+        writes it with the order, in its one statement. None: `start` is called after the commit."""
+        ...
+
     async def start(self, request: PaymentRequest) -> PaymentStart:
         """Begin collecting the payment of a committed order (idempotent per order)."""
         ...
@@ -71,6 +80,9 @@ class CashOnDelivery:
 
     method = "cod"
     confirms_at_checkout = True
+
+    def prepared(self, request: PaymentRequest) -> PaymentStart | None:
+        return PaymentStart("cash_on_delivery")
 
     async def start(self, request: PaymentRequest) -> PaymentStart:
         return PaymentStart("cash_on_delivery")

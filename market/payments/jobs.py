@@ -111,7 +111,9 @@ async def refund_returned(event: Event) -> None:
 async def cancel_expired_intent(event: Event) -> None:
     """An unpaid card order expired: cancel its PaymentIntent so that it can no longer be paid (when it was paid
     meanwhile, the payment is settled, and refunded because the order is closed)."""
-    rows = await fetch("SELECT provider_ref FROM payment WHERE order_id = $1", event.payload["order_id"])
+    rows = await fetch(
+        "SELECT provider_ref FROM payment WHERE order_id = $1 AND provider = 'stripe'", event.payload["order_id"]
+    )
     if rows and rows[0]["provider_ref"]:
         gateway = _gateway()
         intent = await gateway.cancel(rows[0]["provider_ref"])

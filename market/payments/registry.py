@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from market.banking.gateway import BankTransfer
 from market.core.errors import field_error
 from market.payments.gateway import CashOnDelivery, PaymentGateway
 from market.payments.stripe_gateway import StripeGateway
@@ -13,6 +14,7 @@ from market.settings import Settings
 
 _COD = CashOnDelivery()
 _stripe: dict[int, StripeGateway] = {}
+_banks: dict[int, BankTransfer] = {}
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class Offered:
     provider: str | None
     confirms_at_checkout: bool
     publishable_key: str | None
+    pay_within_s: int | None = None
+    bank: dict[str, str] | None = None
 
 
 def stripe_gateway(settings: Settings) -> StripeGateway:
@@ -46,9 +50,19 @@ def stripe_gateway(settings: Settings) -> StripeGateway:
     return gateway
 
 
+def bank_transfer(settings: Settings) -> BankTransfer:
+    gateway = _banks.get(id(settings))
+    if gateway is None or gateway.settings is not settings:
+        gateway = _banks[id(settings)] = BankTransfer(settings)
+    return gateway
+
+
 METHODS = (
     Method("cod", "Cash on delivery", None, lambda _settings: True, lambda _settings: _COD),
-    # cards need Stripe's keys (a bank transfer method joins here when it exists)
+    # a bank transfer needs the collection account and the bank feed's credentials
+    Method("bank_transfer", "Bank transfer (VietQR)", "vietqr", lambda settings: settings.bank_transfers,
+           bank_transfer),
+    # cards need Stripe's keys
     Method("card", "Card", "stripe", lambda settings: settings.card_payments, stripe_gateway,
            lambda settings: settings.stripe_publishable_key),
 )  # fmt: skip
@@ -67,10 +81,20 @@ def offered_methods(settings: Settings) -> list[Offered]:
     """The methods checkout accepts now, in the order storefronts should show them."""
     return [
         Offered(known.id, known.name, known.provider, known.gateway(settings).confirms_at_checkout,
-                known.publishable_key(settings))
+                known.publishable_key(settings),
+                None if known.gateway(settings).confirms_at_checkout else settings.reservation_ttl_s,
+                _bank(settings) if known.id == "bank_transfer" else None)
         for known in METHODS
         if known.offered(settings)
     ]  # fmt: skip
+
+
+def _bank(settings: Settings) -> dict[str, str]:
+    from market.core.banks import bank
+
+    known = bank(settings.bank_bin)
+    return {"bank_bin": settings.bank_bin, "bank_name": known.short_name if known else settings.bank_bin,
+            "account_number": settings.bank_account or "", "account_holder": settings.bank_holder}  # fmt: skip
 
 
 async def close_clients() -> None:

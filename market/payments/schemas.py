@@ -52,16 +52,29 @@ class WebhookAck(msgspec.Struct):
     duplicate: bool = False
 
 
+class BankAccountOut(msgspec.Struct):
+    """The marketplace's collection account that bank transfers go to (each order's answer carries its own VietQR
+    code, amount and reference)."""
+
+    bank_bin: str
+    bank_name: str
+    account_number: str
+    account_holder: str
+
+
 class PaymentMethodOut(msgspec.Struct):
     """A method checkout accepts now: send its `id` as checkout's `payment_method`. `confirms_at_checkout`: the order
     is confirmed when placed (cash on delivery) rather than when paid; `publishable_key`: for the provider's own SDK
-    (Stripe.js, PaymentSheet), when the method has one."""
+    (Stripe.js, PaymentSheet), when the method has one; `pay_within_s`: how long the stock stays reserved while the
+    payment is awaited; `bank`: the account a bank transfer goes to."""
 
     id: str
     name: str
     provider: str | None
     confirms_at_checkout: bool
     publishable_key: str | None
+    pay_within_s: int | None = None
+    bank: BankAccountOut | None = None
     object: str = "payment_method"
 
 

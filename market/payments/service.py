@@ -44,8 +44,11 @@ class PaymentRow(msgspec.Struct):
     dispute_reason: str | None = None
 
 
-def draft_payment(order_id: str, method: str, amount: int, now: datetime) -> PaymentRow:
-    """The pending payment of a new card order (Stripe's PaymentIntent is made after the commit)."""
+def draft_payment(order_id: str, method: str, amount: int, now: datetime, reference: str | None = None) -> PaymentRow:
+    """The pending payment of a new card order (Stripe's PaymentIntent is made after the commit), or of a bank
+    transfer order (its `provider_ref` is the payment reference the transfer text carries)."""
+    if method == "bank_transfer":
+        return PaymentRow(new_id("pay"), order_id, method, "vietqr", "pending", "VND", amount, now, now, reference)
     return PaymentRow(new_id("pay"), order_id, method, "stripe", "pending", "VND", amount, now, now)
 
 
@@ -162,13 +165,18 @@ async def request_refund(
     if amount > left:
         raise field_error("amount", "refund_exceeds_payment", f"At most {left:,} đ is left to refund.")
     refund_id = new_id("ref")
+    bank = payment["method"] == "bank_transfer"  # paid back by the operators' transfer, not by a processor
     rows = await fetch(
         "INSERT INTO refund (id, payment_id, order_id, seller_order_id, request_key, amount, reason, status, "
-        "requested_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'requested', $8, now(), now()) "
+        "requested_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $9, $8, now(), now()) "
         "RETURNING *",
         refund_id, payment["id"], order_id, seller_order_id, request_key, amount, reason, requested_by,
+        "manual" if bank else "requested",
     )  # fmt: skip
-    await record("refund.requested", {"refund_id": refund_id, "order_id": order_id})
+    if bank:
+        await record("refund.bank_transfer_due", {"refund_id": refund_id, "order_id": order_id, "amount": amount})
+    else:
+        await record("refund.requested", {"refund_id": refund_id, "order_id": order_id})
     return dict(rows[0])
 
 

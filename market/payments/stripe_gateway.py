@@ -36,6 +36,9 @@ class StripeGateway:
             max_network_retries=1,
         )
 
+    def prepared(self, request: PaymentRequest) -> PaymentStart | None:
+        return None  # a PaymentIntent is created at Stripe after the commit
+
     async def close(self) -> None:
         await self.http.close_async()  # type: ignore[no-untyped-call]
 

@@ -15,7 +15,7 @@ class Payment(Table, tablename="payment"):
 
     id = Varchar(length=32, primary_key=True)
     order_id = Varchar(length=32, unique=True)
-    method = Varchar(length=8)
+    method = Varchar(length=16)
     provider = Varchar(length=16)
     provider_ref = Varchar(length=64, null=True, default=None, unique=True)
     client_secret = Text(null=True, default=None)

@@ -15,7 +15,9 @@ from tests.shoppers import checkout, checkout_body, fill_cart, guest, variant_id
 
 
 def without_stripe(settings: Settings) -> Settings:
-    return replace(settings, stripe_secret_key=None, stripe_publishable_key=None, stripe_webhook_secret=None)
+    return replace(
+        settings, stripe_secret_key=None, stripe_publishable_key=None, stripe_webhook_secret=None, bank_account=None
+    )
 
 
 async def methods_of(client: httpx.AsyncClient) -> list[dict[str, Any]]:
@@ -31,8 +33,16 @@ async def test_cards_are_offered_with_the_publishable_key_when_stripe_is_set(
 ) -> None:
     methods = await methods_of(client)  # a guest asks: no credentials needed
 
-    assert [method["id"] for method in methods] == ["cod", "card"]
-    cod, card = methods
+    assert [method["id"] for method in methods] == ["cod", "bank_transfer", "card"]
+    cod, bank, card = methods
+    assert bank["provider"] == "vietqr" and bank["confirms_at_checkout"] is False
+    assert bank["bank"] == {
+        "bank_bin": "970436",
+        "bank_name": "Vietcombank",
+        "account_number": "0071000888888",
+        "account_holder": "CONG TY MARKET",
+    }
+    assert bank["pay_within_s"] == card["pay_within_s"] == 1800 and cod["pay_within_s"] is None
     assert cod["object"] == "payment_method" and cod["publishable_key"] is None
     assert cod["confirms_at_checkout"] is True
     assert card["publishable_key"] == settings.stripe_publishable_key
@@ -52,7 +62,7 @@ async def test_without_stripe_keys_only_cash_on_delivery_is_offered_and_checkout
         card = await checkout(no_cards, headers, checkout_body(payment_method="card"))
         cod = await checkout(no_cards, headers, checkout_body(payment_method="cod"))
 
-    assert [method["id"] for method in methods] == ["cod"]
+    assert [method["id"] for method in methods] == ["cod"]  # no Stripe keys, no collection account
     assert card.status_code == 422
     assert card.json()["errors"][0] == {"field": "payment_method", "code": "payment_method_unavailable",
                                         "message": "Payment method 'card' is not offered."}  # fmt: skip

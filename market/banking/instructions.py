@@ -1,0 +1,72 @@
+"""What a buyer needs to pay an order by bank transfer: the dynamic VietQR payload for the marketplace's collection
+account (BANK_BIN, BANK_ACCOUNT, BANK_HOLDER), the same data in plain fields for people who type it, and the URLs
+of the QR image (PNG and SVG) that stop working when the order's reservation ends.
+
+The image URLs carry a signed token (`market.core.security.signed`, domain `vietqr`) of the reference, the amount
+and the expiry, so serving the image reads nothing from the database and a URL cannot be edited to another amount.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from market.banking.reference import reference_of
+from market.core import clock, vietqr
+from market.core.banks import bank
+from market.core.security import signed, unsigned
+from market.settings import Settings
+
+QR_DOMAIN = "vietqr"
+QR_PATH = "/api/v1/payments/vietqr"
+
+
+@dataclass(frozen=True)
+class Instructions:
+    """One transfer to make: `amount` đồng to the collection account with `reference` in the transfer text."""
+
+    bank_bin: str
+    bank_name: str
+    account_number: str
+    account_holder: str
+    amount: int
+    reference: str
+    payload: str
+    qr_png_url: str
+    qr_svg_url: str
+    expires_at: datetime | None
+
+
+def payload_of(settings: Settings, amount: int, reference: str) -> str:
+    """The EMVCo payload of a transfer of `amount` with `reference` to the collection account."""
+    return vietqr.encode(vietqr.Transfer(settings.bank_bin, settings.bank_account or "", amount, reference))
+
+
+def qr_token(settings: Settings, reference: str, amount: int, expires_at: datetime | None) -> str:
+    until = int(expires_at.timestamp()) if expires_at else 0
+    return signed(settings.secret_key, QR_DOMAIN, f"{reference}.{amount}.{until}")
+
+
+def read_qr_token(settings: Settings, token: str) -> tuple[str, int] | None:
+    """(reference, amount) of a valid, unexpired token; None otherwise."""
+    value = unsigned(settings.secret_key, QR_DOMAIN, token)
+    if value is None:
+        return None
+    reference, amount, until = value.split(".")
+    if int(until) and int(until) < clock.now().timestamp():
+        return None
+    return reference, int(amount)
+
+
+def instructions(settings: Settings, order_id: str, amount: int, expires_at: datetime | None) -> Instructions:
+    """The transfer that pays `amount` of this order (its whole total at checkout; what is missing after a short
+    transfer)."""
+    reference = reference_of(order_id, settings.bank_reference_prefix)
+    token = qr_token(settings, reference, amount, expires_at)
+    known = bank(settings.bank_bin)
+    return Instructions(
+        bank_bin=settings.bank_bin, bank_name=known.short_name if known else settings.bank_bin,
+        account_number=settings.bank_account or "", account_holder=settings.bank_holder, amount=amount,
+        reference=reference, payload=payload_of(settings, amount, reference),
+        qr_png_url=f"{QR_PATH}/{token}/qr.png", qr_svg_url=f"{QR_PATH}/{token}/qr.svg", expires_at=expires_at,
+    )  # fmt: skip
