@@ -16,24 +16,28 @@ from search.synonyms import load_synonyms
 
 PRIMARY_KEY = "id"
 
-ENCODED_ATTRIBUTES = ["name_vn", "category_vn", "labels_vn", "seller_vn", "province_vn"]
+ENCODED_ATTRIBUTES = ["category_vn", "name_vn", "labels_vn", "seller_vn", "province_vn", "category_names_vn"]
 """The words with diacritics encoded as letters (`search.vietnamese`); typos are off there, so "duwaqz" (dưa)
 never matches "duwaqs" (dứa) as a one-letter typo."""
 
 SEARCHABLE_ATTRIBUTES = [
+    "category_vn",
+    "category_name",
     "name_vn",
     "name",
-    "category_vn",
-    "category_names",
     "labels_vn",
     "labels",
-    "seller_name",
     "seller_vn",
-    "province",
+    "seller_name",
     "province_vn",
+    "province",
+    "category_names_vn",
+    "category_names",
     "description",
 ]
-"""Most important first: Meilisearch's `attribute` rule ranks a match in the name above one in the description.
+"""Most important first: Meilisearch's `attribute` rule ranks a match in the product's own category ("khóm" finds
+fresh pineapple before dried pineapple, whose category is "Mứt và sấy"), then the name, above one in the seller's
+name, the ancestor categories ("Gạo và ngũ cốc" holds the peanuts) or the description.
 Each text comes encoded (`*_vn`) and as typed (Meilisearch folds it), the encoded one first: a word matched with
 its diacritics (typed so, or through a synonym, which is always encoded) ranks above a folded match."""
 

@@ -4,8 +4,10 @@ The content comes only from `market.catalog.documents`; this module adds what se
 - `category_slugs`: the slug of every category on the product's path ("trai-cay/mang-cau" -> "trai-cay",
   "mang-cau"). Slugs are unique, so filtering on one finds the products of that category and of all its
   descendants, whatever its depth, without a lookup.
-- `name_vn`, `category_vn`, `seller_vn`, `province_vn`, `labels_vn`: the words with diacritics of those texts,
-  encoded as letters (`search.vietnamese`), so a query typed with diacritics matches them exactly.
+- `category_name`: the product's own category (`category_names` also has its ancestors, ranked lower).
+- `name_vn`, `category_vn`, `category_names_vn`, `seller_vn`, `province_vn`, `labels_vn`: those texts with their
+  words with diacritics encoded as letters (`search.vietnamese`), so a query typed with diacritics matches them
+  exactly.
 - `labels`: certifications as buyers type them ("OCOP 4 sao", "VietGAP", "hữu cơ"), searchable.
 - `stock_rank`: 2 in stock, 1 open for pre-order only, 0 neither; the ranking rule after `words`.
 - `doc_hash`: SHA-256 of the canonical JSON of everything else, so the drift check compares an index with
@@ -59,7 +61,10 @@ def prepare(document: Document) -> Document:
     prepared["category_slugs"] = [path.rsplit("/", 1)[-1] for path in document.get("category_path") or ()]
     prepared["labels"] = labels(document)
     prepared["name_vn"] = encode_text(document.get("name") or "")
-    prepared["category_vn"] = encode_text(" ".join(document.get("category_names") or ()))
+    names = document.get("category_names") or [""]
+    prepared["category_name"] = names[-1]
+    prepared["category_vn"] = encode_text(names[-1])
+    prepared["category_names_vn"] = encode_text(" ".join(names))
     prepared["seller_vn"] = encode_text(document.get("seller_name") or "")
     prepared["province_vn"] = encode_text(document.get("province") or "")
     prepared["labels_vn"] = encode_text(" ".join(prepared["labels"]))

@@ -23,7 +23,7 @@ from search.vietnamese import rewrite_query
 
 DEFAULT_SUGGESTIONS: Final = 8
 MAX_SUGGESTIONS: Final = 20
-SUGGEST_ATTRIBUTES: Final = ("name", "name_vn", "category_names", "category_vn")
+SUGGEST_ATTRIBUTES: Final = ("category_vn", "category_name", "name_vn", "name")
 _FETCHED: Final = 24  # product names repeat with their qualifiers ("Khóm Bến Lức loại 1", "... nhà vườn")
 
 
@@ -67,7 +67,7 @@ def suggest_request(q: str) -> dict[str, Any]:
         "q": rewrite_query(q),
         "limit": _FETCHED,
         "attributesToSearchOn": list(SUGGEST_ATTRIBUTES),
-        "attributesToRetrieve": ["name", "slug", "category", "category_names"],
+        "attributesToRetrieve": ["name", "slug", "category", "category_name"],
         "matchingStrategy": "all",
     }
 
@@ -84,9 +84,9 @@ async def suggest(meili: AsyncClient, uid: str, q: str, limit: int) -> SuggestRe
     categories: dict[str, Suggestion] = {}
     products: dict[str, Suggestion] = {}
     for hit in hits:
-        names = hit.get("category_names") or []
-        if names and hit.get("category") not in categories:
-            categories[hit["category"]] = Suggestion(kind="category", text=names[-1], slug=hit["category"])
+        category = hit.get("category_name")
+        if category and hit.get("category") not in categories:
+            categories[hit["category"]] = Suggestion(kind="category", text=category, slug=hit["category"])
         name = " ".join(str(hit.get("name", "")).split())
         if name and name.lower() not in products:
             products[name.lower()] = Suggestion(kind="product", text=name, slug=hit["slug"])

@@ -39,6 +39,13 @@ _TELEX = re.compile(f"^({_ONSET})({_NUCLEUS})([{TONE_LETTERS}]?)({_CODA})([{TONE
 _TELEX_MARKS = (("uow", "ươ"), ("uw", "ư"), ("ow", "ơ"), ("aw", "ă"), ("aa", "â"), ("ee", "ê"), ("oo", "ô"), ("w", "ư"))
 
 
+_NUCLEI: Final = frozenset(
+    "a ă â e ê i o ô ơ u ư y ai ao au ay âu ây eo êu ia iê iu oa oă oe oi ôi ơi ua uâ uê ui uô uơ uy ưa ưi ưu ươ "  # noqa: SIM905
+    "yê iêu oai oay oao oeo uây uôi uya uyê uyu ươi ươu yêu".split()
+)
+"""Vowel clusters of Vietnamese syllables: a Telex decoding that gives another one is a typo, not Telex."""
+
+
 def has_diacritics(word: str) -> bool:
     """True when the word holds a letter that folding would change (a mark, a tone or đ)."""
     return fold(word) != word.lower()
@@ -82,6 +89,8 @@ def decode_telex(word: str) -> str | None:
     vowels = nucleus
     for telex, letter in _TELEX_MARKS:
         vowels = vowels.replace(telex, letter)
+    if vowels not in _NUCLEI:
+        return None
     base = ("đ" if onset == "dd" else onset) + vowels + coda
     return encode_word(base)[:-1] + (tone or NO_TONE)
 
@@ -92,8 +101,12 @@ def words(text: str) -> list[str]:
 
 
 def encode_text(text: str) -> str:
-    """The encoded forms of a text's words with diacritics, space-separated (the index's `*_vn` fields)."""
-    return " ".join(encode_word(word) for word in words(text) if has_diacritics(word))
+    """A text with its words with diacritics encoded and the others kept (the index's `*_vn` fields).
+
+    The plain words stay so that a phrase keeps its order in one field: a synonym "khoai miqf" (khoai mì) must
+    find "khoai" and "miqf" side by side.
+    """
+    return " ".join(encode_word(word) if has_diacritics(word) else word for word in words(text))
 
 
 def rewrite_word(word: str) -> str:
@@ -104,5 +117,11 @@ def rewrite_word(word: str) -> str:
 
 
 def rewrite_query(text: str) -> str:
-    """The query as it is sent to Meilisearch (see `rewrite_word`); digits and plain words are kept."""
-    return " ".join(rewrite_word(word) for word in words(text))
+    """The query as it is sent to Meilisearch (see `rewrite_word`); digits and plain words are kept.
+
+    Telex leftovers are decoded only in a query typed without any diacritic: next to a word with diacritics the
+    keyboard was converting, so an ASCII word is meant as typed ("dứa queen" is not "dứa quên").
+    """
+    typed = words(text)
+    telex = not any(has_diacritics(word) for word in typed)
+    return " ".join(rewrite_word(word) if telex or has_diacritics(word) else word for word in typed)
