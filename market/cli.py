@@ -283,6 +283,61 @@ def _with_resources(work: Any) -> Any:
     return _run(run())
 
 
+@search_group.command("eval")
+@click.option(
+    "--queries",
+    "queries_path",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A judged query file (default: search/relevance/queries.toml).",
+)
+@click.option("--query", "only", multiple=True, help="Only these queries (exactly as in the file), with their hits.")
+@click.option("--verbose", is_flag=True, help="Every query's scores and first hits.")
+@click.option("--json", "as_json", is_flag=True, help="The summaries and per-query scores as JSON.")
+@click.option("--min-ndcg", default=None, type=float, help="Exit 1 when the overall nDCG@10 is below.")
+@click.option("--min-p3", default=None, type=float, help="Exit 1 when the overall precision@3 is below.")
+def search_eval(
+    queries_path: str | None, only: tuple[str, ...], verbose: bool, as_json: bool,
+    min_ndcg: float | None, min_p3: float | None,
+) -> None:  # fmt: skip
+    """Score the judged queries on the live index (the demo catalog): nDCG@10, P@3, zero-result rate per class."""
+    import json
+    from dataclasses import asdict
+
+    from search.index import index_uid
+    from search.relevance.evaluate import QUERIES_PATH, evaluate, load_queries, summarize
+
+    queries = load_queries(Path(queries_path) if queries_path else QUERIES_PATH)
+    if only:
+        queries = [judged for judged in queries if judged.q in only] or [type(queries[0])(q, "adhoc", {}) for q in only]
+
+    async def work(resources: Any, settings: Any) -> Any:
+        return await evaluate(resources.meili, index_uid(settings.meili_index_prefix), queries)
+
+    outcomes = _with_resources(work)
+    summaries = summarize(outcomes)
+    if as_json:
+        click.echo(json.dumps({
+            "summaries": [asdict(summary) for summary in summaries],
+            "queries": [{"q": o.query.q, "class": o.query.kind, "ndcg": round(o.ndcg, 4), "p3": round(o.p3, 4),
+                         "total_hits": o.total_hits} for o in outcomes],
+        }, ensure_ascii=False))  # fmt: skip
+    else:
+        if verbose or only:
+            for outcome in outcomes:
+                click.echo(f"{outcome.query.q!r} [{outcome.query.kind}] nDCG@10={outcome.ndcg:.3f} "
+                           f"P@3={outcome.p3:.3f} hits={outcome.total_hits}")  # fmt: skip
+                for name, value in outcome.hits[: 10 if only else 3]:
+                    click.echo(f"    {value}  {name}")
+        click.echo(f"{'class':<15}{'queries':>8}{'nDCG@10':>10}{'P@3':>8}{'zero-result':>13}")
+        for summary in summaries:
+            click.echo(f"{summary.kind:<15}{summary.queries:>8}{summary.ndcg:>10.3f}{summary.p3:>8.3f}"
+                       f"{summary.zero_result_rate:>13.3f}")  # fmt: skip
+    overall = summaries[-1]
+    if (min_ndcg is not None and overall.ndcg < min_ndcg) or (min_p3 is not None and overall.p3 < min_p3):
+        raise SystemExit(1)
+
+
 @search_group.command("reindex")
 @click.option("--batch-size", default=5000, show_default=True, type=click.IntRange(10, 20_000))
 def search_reindex(batch_size: int) -> None:

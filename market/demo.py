@@ -52,6 +52,18 @@ SPECIALTIES: dict[str, list[Specialty]] = {
     "khom-dua": [("Khóm Bến Lức", "khom-dua", "trái", "1 trái", 18_000, 1_200, "ambient", 7, False, False),
                  ("Khóm sấy dẻo", "mut-say", "túi", "túi 250 g", 60_000, 270, "ambient", 120, False, False)],
 }  # fmt: skip
+# Products that make the search examples meaningful, added after the drawn ones (so those stay as they were):
+# (seller number in SELLERS, specialty). Pineapple under its three names, fruits whose names fold together
+# (dưa, dứa, dừa), a rice from another province.
+EXTRA_PRODUCTS: list[tuple[int, Specialty]] = [
+    (10, ("Dứa Queen Bến Lức", "khom-dua", "trái", "1 trái", 22_000, 1_100, "ambient", 7, False, False)),
+    (10, ("Thơm mật Tân Phước", "khom-dua", "trái", "1 trái", 20_000, 1_200, "ambient", 7, False, False)),
+    (22, ("Nước ép dứa nguyên chất", "nuoc-ep", "lít", "1 lít", 55_000, 1_100, "chilled", 10, False, False)),
+    (9, ("Dưa hấu không hạt", "dua-hau", "trái", "trái 2-3 kg", 45_000, 2_600, "ambient", 14, False, False)),
+    (9, ("Dưa lưới Long An", "trai-cay-khac", "trái", "trái 1,5 kg", 70_000, 1_600, "ambient", 10, False, False)),
+    (18, ("Dừa xiêm xanh Tân Trụ", "trai-cay-khac", "trái", "1 trái", 15_000, 1_500, "ambient", 20, False, False)),
+    (8, ("Gạo ST25 Sóc Trăng", "gao", "túi", "túi 5 kg", 180_000, 5_050, "ambient", 365, False, False)),
+]  # fmt: skip
 QUALIFIERS = ["loại 1", "nhà vườn", "tuyển chọn", "hữu cơ", "đặc biệt", "size lớn", "vụ mới", "quà biếu",
               "gia đình", "tươi mỗi ngày", "chuẩn xuất khẩu", "giá vườn", "túi tiết kiệm", "hộp quà"]  # fmt: skip
 
@@ -114,7 +126,24 @@ async def seed(products_per_seller: int = 14, progress: Callable[[int, int], Non
             made += 1
             if progress:
                 progress(made, total)
+    made += await _extra_products()
     return {"categories": added_categories, "sellers": len(SELLERS), "products": made}
+
+
+async def _extra_products() -> int:
+    """`EXTRA_PRODUCTS`, each with its own reproducible draws (qualifier, prices, stock)."""
+    for position, (number, specialty) in enumerate(EXTRA_PRODUCTS):
+        seller = await Seller.objects().where(Seller.email == f"demo{number}@market.example").first().run()
+        if seller is None:
+            continue
+        rng = random.Random(9000 + position)  # noqa: S311 - reproducible demo data
+        ward_code = SELLERS[number - 1][2]
+        product = await catalog.create_product(
+            seller.id, _product(rng, specialty, number, 90 + position, ward_code), (DEMO_IMAGE_HOST,)
+        )
+        await catalog.submit(seller.id, product.id)
+        await moderation.moderate(product.id, "approve", None, DEMO_ACTOR)
+    return len(EXTRA_PRODUCTS)
 
 
 def _registration(number: int, name: str, kind: str, ward_code: int) -> SellerRegistration:

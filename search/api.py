@@ -12,6 +12,7 @@ from search.index import index_uid
 from search.query import (
     CERTIFICATIONS,
     DEFAULT_PAGE_SIZE,
+    FACET_CHOICES,
     MAX_PAGE,
     MAX_PAGE_SIZE,
     MAX_Q_LENGTH,
@@ -20,7 +21,8 @@ from search.query import (
     parse_query,
 )
 from search.schemas import SearchResult
-from search.service import search_products
+from search.service import FacetCache, search_products
+from search.suggest import DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS, SuggestResult, parse_suggest, suggest
 
 # Bounds and choices are documented in the schema here and enforced by `parse_query`, which answers every
 # violation as one 422 problem naming the fields, with the same codes as the rest of the API.
@@ -57,8 +59,21 @@ class SearchController(Controller):
         sort: Annotated[str, _doc("Order of the hits.", enum=list(SORTS))] = "relevance",
         page: Annotated[int, _doc("Page number.", minimum=1, maximum=MAX_PAGE)] = 1,
         page_size: Annotated[int, _doc("Hits per page.", minimum=1, maximum=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+        facets: Annotated[
+            list[str] | None,
+            _doc(
+                "Facets to count, repeatable or comma-separated: a facet name, `price` (price statistics), `all` "
+                "or `none`. Default: all on the first page, none on the others.",
+                items={"type": "string", "enum": list(FACET_CHOICES)},
+            ),
+        ] = None,
     ) -> SearchResult:
-        """Search public products by words and filters, with facet counts and the price range."""
+        """Search public products by words and filters, with facet counts and the price range when asked.
+
+        Words typed with diacritics match those diacritics ("dưa" is not "dứa"); words typed without match every
+        reading. Every word must match: words matching no product answer no hits and `match: "none"`. In-stock
+        products rank first, then relevance, then OCOP stars and the coming harvest.
+        """
         query = parse_query(
             q=q,
             category=category,
@@ -74,5 +89,25 @@ class SearchController(Controller):
             sort=sort,
             page=page,
             page_size=page_size,
+            facets=facets,
         )
-        return await search_products(resources.meili, index_uid(resources.settings.meili_index_prefix), query)
+        settings = resources.settings
+        cache = FacetCache(resources.redis, settings.redis_key_prefix, settings.search_facets_ttl_s)
+        return await search_products(resources.meili, index_uid(settings.meili_index_prefix), query, cache)
+
+    @get("/suggest", operation_id="suggest_search")
+    async def suggestions(
+        self,
+        resources: ResourcesDep,
+        q: Annotated[str | None, _doc("The words typed so far (required).", maxLength=MAX_Q_LENGTH)] = None,
+        limit: Annotated[
+            int | None, _doc(f"Most suggestions (default {DEFAULT_SUGGESTIONS}).", minimum=1, maximum=MAX_SUGGESTIONS)
+        ] = None,
+    ) -> SuggestResult:
+        """Suggest category and product names for the words typed so far, the last one completed as a prefix.
+
+        A missing or blank `q` is a 422 problem naming `q`.
+        """
+        words, chosen = parse_suggest(q, limit)
+        uid = index_uid(resources.settings.meili_index_prefix)
+        return await suggest(resources.meili, uid, words, chosen)

@@ -16,8 +16,30 @@ from search.synonyms import load_synonyms
 
 PRIMARY_KEY = "id"
 
-SEARCHABLE_ATTRIBUTES = ["name", "category_names", "seller_name", "province", "description"]
-"""Most important first: Meilisearch's `attribute` rule ranks a match in the name above one in the description."""
+ENCODED_ATTRIBUTES = ["category_vn", "name_vn", "labels_vn", "seller_vn", "province_vn", "category_names_vn"]
+"""The words with diacritics encoded as letters (`search.vietnamese`); typos are off there, so "duwaqz" (dưa)
+never matches "duwaqs" (dứa) as a one-letter typo."""
+
+SEARCHABLE_ATTRIBUTES = [
+    "category_vn",
+    "category_name",
+    "name_vn",
+    "name",
+    "labels_vn",
+    "labels",
+    "seller_vn",
+    "seller_name",
+    "province_vn",
+    "province",
+    "category_names_vn",
+    "category_names",
+    "description",
+]
+"""Most important first: Meilisearch's `attribute` rule ranks a match in the product's own category ("khóm" finds
+fresh pineapple before dried pineapple, whose category is "Mứt và sấy"), then the name, above one in the seller's
+name, the ancestor categories ("Gạo và ngũ cốc" holds the peanuts) or the description.
+Each text comes encoded (`*_vn`) and as typed (Meilisearch folds it), the encoded one first: a word matched with
+its diacritics (typed so, or through a synonym, which is always encoded) ranks above a folded match."""
 
 FILTERABLE_ATTRIBUTES = [
     "category_path",
@@ -37,9 +59,26 @@ FILTERABLE_ATTRIBUTES = [
 
 SORTABLE_ATTRIBUTES = ["price_min", "created_at", "harvest_from"]
 
-RANKING_RULES = ["sort", "words", "typo", "proximity", "attribute", "exactness"]
+RANKING_RULES = [
+    "sort",
+    "words",
+    "stock_rank:desc",
+    "typo",
+    "proximity",
+    "attribute",
+    "exactness",
+    "ocop_stars:desc",
+    "harvest_from:asc",
+    "created_at:desc",
+]
 """`sort` first: a buyer who asks for the cheapest gets the cheapest of the matches, not the most relevant first.
-Without a sort in the query the rule does nothing and relevance decides."""
+Without a sort the rule does nothing. Then `words` (a product matching more of the query's words first; with the
+API's "all" matching strategy every hit matches them all), then what a buyer can have: in stock, then open for
+pre-order, then neither (`stock_rank`). Then relevance (typos, proximity, attribute, exactness), then the data
+signals as tie-breakers: more OCOP stars, the earliest coming harvest, the newest listing."""
+
+STOP_WORDS = ["mua", "muaqz", "banqs", "caanqf"]
+"""What buyers type around the product ("mua dưa hấu", "cần bán khóm"), raw and encoded."""
 
 MAX_TOTAL_HITS = 100_000
 """The deepest page the API allows (page 1000 of 100) stays reachable."""
@@ -50,7 +89,8 @@ SETTINGS = MeilisearchSettings(
     sortable_attributes=SORTABLE_ATTRIBUTES,
     displayed_attributes=["*"],
     ranking_rules=RANKING_RULES,
-    typo_tolerance=TypoTolerance(enabled=True),
+    typo_tolerance=TypoTolerance(enabled=True, disable_on_attributes=ENCODED_ATTRIBUTES, disable_on_numbers=True),
+    stop_words=STOP_WORDS,
     pagination=Pagination(max_total_hits=MAX_TOTAL_HITS),
 )
 """Every setting of the products index except synonyms, which come from the operators' file."""

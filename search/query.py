@@ -13,6 +13,7 @@ import msgspec
 
 from market.core.errors import FieldError, ValidationFailed
 from market.core.text import nfc
+from search.vietnamese import rewrite_query
 
 CERTIFICATIONS: Final = ("vietgap", "globalgap", "organic", "ocop")
 STORAGES: Final = ("ambient", "chilled", "frozen")
@@ -37,9 +38,12 @@ FACETS: Final = (
     "pre_order",
     "storage",
 )
-"""Facets counted for every search; `price_min` is also requested, for its min/max statistics only."""
+"""Facets a search can count; `price_min` is also requested, for its min/max statistics only (facet "price")."""
 
 PRICE_STATS_FACET: Final = "price_min"
+PRICE_FACET: Final = "price"
+FACET_CHOICES: Final = (*FACETS, PRICE_FACET, "all", "none")
+"""What `facets=` accepts: facet names, "price" (the price statistics), "all" or "none"."""
 
 HIT_ATTRIBUTES: Final = (
     "id",
@@ -88,6 +92,13 @@ class SearchQuery(msgspec.Struct, frozen=True, kw_only=True):
     sort: str = "relevance"
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
+    facets: list[str] = msgspec.field(default_factory=list)
+    """The facets counted (names of `FACETS`, and "price" for the price statistics); empty: none."""
+
+    @property
+    def search_q(self) -> str:
+        """The words as sent to Meilisearch: typed with diacritics, encoded (`search.vietnamese`)."""
+        return rewrite_query(self.q) if self.q else ""
 
 
 class _Errors:
@@ -138,8 +149,12 @@ def parse_query(
     sort: str | None = None,
     page: int | None = None,
     page_size: int | None = None,
+    facets: list[str] | None = None,
 ) -> SearchQuery:
     """Validate raw values into a `SearchQuery`; text is normalised to NFC and trimmed, empty text means absent.
+
+    Facets are counted when asked (`facets=category_path&facets=price`, "all" or "none"); without `facets`, the
+    first page counts them all and later pages none (a client paging on already has them).
 
     Raises:
         ValidationFailed: naming every field at fault (`too_long`, `out_of_range`, `invalid_choice`), including
@@ -147,6 +162,17 @@ def parse_query(
     """
     check = _Errors()
     certifications: list[str] = []
+    chosen_facets: list[str] = []
+    for value in facets or ():
+        for part in value.split(","):
+            name = check.choice("facets", part, FACET_CHOICES)
+            if name and name not in chosen_facets:
+                chosen_facets.append(name)
+    if facets is None:
+        chosen_facets = ["all"] if (page or 1) == 1 else []
+    if "all" in chosen_facets:
+        chosen_facets = [*FACETS, PRICE_FACET]
+    chosen_facets = [name for name in chosen_facets if name != "none"]
     for value in certification or ():
         chosen = check.choice("certification", value, CERTIFICATIONS)
         if chosen and chosen not in certifications:
@@ -166,6 +192,7 @@ def parse_query(
         sort=check.choice("sort", sort, SORTS) or "relevance",
         page=check.bounded("page", page, 1, MAX_PAGE) or 1,
         page_size=check.bounded("page_size", page_size, 1, MAX_PAGE_SIZE) or DEFAULT_PAGE_SIZE,
+        facets=chosen_facets,
     )
     if query.price_min is not None and query.price_max is not None and query.price_min > query.price_max:
         check.add("price_max", "out_of_range", "price_max must not be below price_min.")
@@ -210,21 +237,27 @@ def build_filter(query: SearchQuery) -> str | None:
     return " AND ".join(conditions) or None
 
 
-def search_request(query: SearchQuery) -> dict[str, Any]:
+def meili_facets(query: SearchQuery) -> list[str]:
+    """The facets Meilisearch is asked to count for the query ("price" is `price_min`'s statistics)."""
+    return [PRICE_STATS_FACET if name == PRICE_FACET else name for name in query.facets]
+
+
+def search_request(query: SearchQuery, *, with_facets: bool = True) -> dict[str, Any]:
     """The body of Meilisearch's search request for a query.
 
-    Page-based pagination gives exact totals. With an explicit sort every word must match ("all"), so the sorted
-    list holds only real matches; relevance keeps Meilisearch's default ("last"), which drops words from the end
-    when nothing matches them all.
+    Page-based pagination gives exact totals. Every word must match ("all"): a query whose words match nothing
+    returns nothing rather than products matching only some of them (the API then answers `match: "none"`).
+    Facets are requested only when the query asks for them and `with_facets` (false when they are cached).
     """
     body: dict[str, Any] = {
-        "q": query.q or "",
+        "q": query.search_q,
         "page": query.page,
         "hitsPerPage": query.page_size,
-        "facets": [*FACETS, PRICE_STATS_FACET],
         "attributesToRetrieve": list(HIT_ATTRIBUTES),
-        "matchingStrategy": "last" if query.sort == "relevance" else "all",
+        "matchingStrategy": "all",
     }
+    if with_facets and query.facets:
+        body["facets"] = meili_facets(query)
     query_filter = build_filter(query)
     if query_filter:
         body["filter"] = query_filter

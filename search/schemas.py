@@ -47,7 +47,7 @@ class PriceStats(msgspec.Struct, kw_only=True):
 
 
 class SearchResult(msgspec.Struct, kw_only=True):
-    """A page of hits with the facet counts and price range of the whole result."""
+    """A page of hits with the facet counts and price range of the whole result (those asked for)."""
 
     query: SearchQuery
     page: int
@@ -56,5 +56,12 @@ class SearchResult(msgspec.Struct, kw_only=True):
     total_pages: int
     hits: list[ProductHit]
     facets: dict[str, dict[str, int]]
+    """Counts of the facets asked for (`facets=`; by default all on the first page, none after it)."""
     price_stats: PriceStats
+    """Null bounds unless the "price" facet was asked for (or by default on the first page)."""
+    match: str = "all"
+    """"all": every hit matches every word of `q` (or there is no `q`); "none": the words match no product, and
+    no nearer, looser match is offered in their place."""
+    search_q: str = ""
+    """The words as Meilisearch searched them: words typed with diacritics (or as Telex) encoded as letters."""
     object: str = "search_result"

@@ -1,5 +1,9 @@
 """Product search: one Meilisearch request per query, mapped to the API's result.
 
+Facets (counts and price statistics) are the expensive part of a search; they are computed only when the query
+asks for them (`SearchQuery.facets`) and kept in Redis for `SEARCH_FACETS_TTL_S` per words, filters and facets
+asked, so paging, re-sorting and repeated searches send Meilisearch the lean request only.
+
 Meilisearch being down or slow raises `MeilisearchCommunicationError` / `MeilisearchTimeoutError`, which the HTTP
 layer answers with a 503; nothing here catches them. An index that does not exist yet (a fresh deployment before
 its first sync) answers an empty result.
@@ -7,6 +11,7 @@ its first sync) answers an empty result.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,34 +24,80 @@ from meilisearch_python_sdk.errors import (
     MeilisearchError,
     MeilisearchTimeoutError,
 )
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from search.meili import is_index_not_found
-from search.query import FACETS, PRICE_STATS_FACET, SearchQuery, search_request
+from search.query import FACETS, PRICE_STATS_FACET, SearchQuery, build_filter, meili_facets, search_request
 from search.schemas import PriceStats, ProductHit, SearchResult, SellerRef
 
 
-async def search_products(meili: AsyncClient, uid: str, query: SearchQuery) -> SearchResult:
-    """Run a validated query against the index.
+class FacetCache:
+    """Facet counts and price statistics in Redis, per index, words, filters and facets asked.
+
+    A Redis failure only costs the cache: the facets are then computed by Meilisearch.
+    """
+
+    def __init__(self, redis: Redis, prefix: str, ttl_s: int) -> None:
+        self.redis, self.prefix, self.ttl_s = redis, prefix, ttl_s
+
+    def key(self, uid: str, query: SearchQuery) -> str:
+        parts = msgspec.json.encode([uid, query.search_q, build_filter(query), meili_facets(query)])
+        return f"{self.prefix}search:facets:{hashlib.blake2b(parts, digest_size=16).hexdigest()}"
+
+    async def get(self, key: str) -> dict[str, Any] | None:
+        if self.ttl_s <= 0:
+            return None
+        try:
+            cached = await self.redis.get(key)
+        except RedisError:
+            return None
+        return msgspec.json.decode(cached) if cached else None
+
+    async def put(self, key: str, raw: dict[str, Any]) -> None:
+        if self.ttl_s <= 0:
+            return
+        value = {"facetDistribution": raw.get("facetDistribution") or {}, "facetStats": raw.get("facetStats") or {}}
+        try:
+            await self.redis.set(key, msgspec.json.encode(value), ex=self.ttl_s)
+        except RedisError:
+            return
+
+
+async def search_products(
+    meili: AsyncClient, uid: str, query: SearchQuery, cache: FacetCache | None = None
+) -> SearchResult:
+    """Run a validated query against the index: one Meilisearch request, with facets only if asked and not cached.
 
     Args:
         meili: the Meilisearch client.
         uid: the live index (`search.index.index_uid(prefix)`).
         query: from `search.query.parse_query`.
+        cache: where facets are kept between searches (none: always computed when asked).
 
     Raises:
         MeilisearchCommunicationError: Meilisearch is unreachable (the API answers 503).
         MeilisearchTimeoutError: Meilisearch did not answer in time (503).
     """
+    cached: dict[str, Any] | None = None
+    key = ""
+    if query.facets and cache is not None:
+        key = cache.key(uid, query)
+        cached = await cache.get(key)
     try:
-        raw = await _post(meili, f"indexes/{uid}/search", search_request(query))
+        raw = await post_json(meili, f"indexes/{uid}/search", search_request(query, with_facets=cached is None))
     except MeilisearchApiError as error:
         if is_index_not_found(error):
             return _result(query, {})
         raise
+    if cached is not None:
+        raw.update(cached)
+    elif query.facets and cache is not None:
+        await cache.put(key, raw)
     return _result(query, raw)
 
 
-async def _post(meili: AsyncClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
+async def post_json(meili: AsyncClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
     """POST to Meilisearch and decode the answer.
 
     The SDK's `search` drops `facetStats` (its result model has no such field), so the request is sent on the
@@ -80,10 +131,12 @@ def _result(query: SearchQuery, raw: dict[str, Any]) -> SearchResult:
         total_hits=int(raw.get("totalHits") or 0),
         total_pages=int(raw.get("totalPages") or 0),
         hits=[_hit(document) for document in raw.get("hits") or ()],
-        facets={name: dict(distribution.get(name) or {}) for name in FACETS},
+        facets={name: dict(distribution.get(name) or {}) for name in FACETS if name in query.facets},
         price_stats=PriceStats(
             min=int(stats["min"]) if "min" in stats else None, max=int(stats["max"]) if "max" in stats else None
         ),
+        match="none" if query.q and not raw.get("totalHits") else "all",
+        search_q=query.search_q,
     )
 
 

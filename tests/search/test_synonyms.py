@@ -12,8 +12,10 @@ from search.index import ensure_index
 from search.synonyms import (
     DEFAULT_SYNONYMS_PATH,
     SynonymsFileError,
+    index_synonyms,
     load_synonyms,
     parse_groups,
+    parse_rules,
     reload_synonyms,
     synonyms_mapping,
 )
@@ -39,15 +41,38 @@ def test_a_group_of_one_term_is_refused_with_its_line(line: str) -> None:
 
 
 def test_shipped_file_has_the_regional_names_buyers_type() -> None:
-    mapping, groups = load_synonyms(DEFAULT_SYNONYMS_PATH)
-    assert groups >= 12
-    assert set(mapping["khóm"]) >= {"thơm", "dứa"}
+    mapping = synonyms_mapping(parse_rules(DEFAULT_SYNONYMS_PATH.read_text(encoding="utf-8")))
+    _, rules = load_synonyms(DEFAULT_SYNONYMS_PATH)
+    assert rules >= 12
+    assert set(mapping["thơm"]) == {"khóm", "dứa"}
+    assert "thơm" not in mapping["khóm"] and "thơm" not in mapping["dứa"]  # "thơm" is also fragrant (gạo thơm)
     assert "lạc" in mapping["đậu phộng"]
     assert "na" in mapping["mãng cầu"]
     assert "sắn" in mapping["khoai mì"]
     assert "ngô" in mapping["bắp"]
     assert "lợn" in mapping["heo"]
     assert "bánh đa nem" in mapping["bánh tráng"]
+
+
+def test_a_one_way_rule_maps_only_from_its_left_side() -> None:
+    rules = parse_rules("khóm, dứa\nthơm => khóm, dứa\n")
+    assert rules == [(["khóm", "dứa"], ["khóm", "dứa"]), (["thơm"], ["khóm", "dứa"])]
+    assert synonyms_mapping(rules) == {"dứa": ["khóm"], "khóm": ["dứa"], "thơm": ["dứa", "khóm"]}
+
+
+@pytest.mark.parametrize("line", ["=> khóm", "thơm =>", "thơm => thơm"])
+def test_a_one_way_rule_needs_both_sides(line: str) -> None:
+    with pytest.raises(SynonymsFileError, match=r"<synonyms>:1: a one-way rule"):
+        parse_rules(line)
+
+
+def test_index_synonyms_are_encoded_and_never_keyed_on_a_folding_several_words_share() -> None:
+    synonyms = index_synonyms({"dứa": ["khóm"], "khóm": ["dứa"], "dưa hấu": ["dưa đỏ"], "dưa đỏ": ["dưa hấu"]})
+    assert synonyms["duwaqs"] == ["khomqs"]  # dứa -> khóm, both encoded: no folded "dua" anywhere
+    assert synonyms["khom"] == ["duwaqs"]  # "khom" typed plain is only khóm here
+    assert "dua" not in synonyms  # "dua" could be dứa or dưa: no synonym for it
+    assert synonyms["dua hau"] == ["duwaqz ddoqr"]  # the phrase has one reading
+    assert synonyms["duwaqz haauqs"] == ["duwaqz ddoqr"]
 
 
 async def test_reload_replaces_the_index_synonyms_from_the_file(meili: AsyncClient, uid: str, tmp_path: Path) -> None:
@@ -59,8 +84,9 @@ async def test_reload_replaces_the_index_synonyms_from_the_file(meili: AsyncClie
 
     synonyms = await meili.index(uid).get_synonyms()
     assert synonyms is not None
-    assert synonyms["sầu riêng"] == ["durian"]
-    assert "lạc" not in synonyms
+    assert synonyms["saauqf rieengqz"] == ["durian"]
+    assert synonyms["sau rieng"] == ["durian"]
+    assert "lacqj" not in synonyms
 
 
 async def test_a_malformed_file_changes_nothing(meili: AsyncClient, uid: str, tmp_path: Path) -> None:
@@ -71,4 +97,4 @@ async def test_a_malformed_file_changes_nothing(meili: AsyncClient, uid: str, tm
         await reload_synonyms(meili, uid, broken)
     synonyms = await meili.index(uid).get_synonyms()
     assert synonyms is not None
-    assert "lạc" in synonyms["đậu phộng"]
+    assert "lacqj" in synonyms["ddaauqj phoongqj"]
