@@ -59,7 +59,9 @@ log = structlog.get_logger(__name__)
 _encoder = msgspec.json.Encoder()
 LOCAL_TTL_S = 0.5
 LOCAL_MAX_ENTRIES = 5_000
-_local: dict[str, tuple[float, bytes]] = {}
+REFRESH_GRACE_S = 0.1
+_local: dict[tuple[str, str], tuple[float, date, bytes]] = {}
+"""(key prefix, slug): (expires at, on time.monotonic(); the Vietnamese day it is the page of; the body)."""
 
 
 def detail_cache_key(prefix: str, slug: str, day: date) -> str:
@@ -97,10 +99,14 @@ async def product_detail_bytes(redis: Redis, prefix: str, ttl_s: int, slug: str)
     if ttl_s == 0:
         return _encoder.encode(await product_detail(slug, today))
     now = time.monotonic()
+    local = _local.get((prefix, slug))
+    if local is not None and local[1] == today:
+        if local[0] > now:
+            return local[2]
+        # Expired: this request refreshes it, and the ones arriving meanwhile serve what it holds (a hot page
+        # would otherwise send a Redis GET for each request waiting at that moment).
+        _local[prefix, slug] = (now + REFRESH_GRACE_S, today, local[2])
     key = detail_cache_key(prefix, slug, today)
-    local = _local.get(key)
-    if local is not None and local[0] > now:
-        return local[1]
     cached = await _cache_get(redis, key)
     if cached is not None:
         body = cached.encode() if isinstance(cached, str) else bytes(cached)
@@ -109,7 +115,7 @@ async def product_detail_bytes(redis: Redis, prefix: str, ttl_s: int, slug: str)
         await _cache_set(redis, key, body, ttl_s)
     if len(_local) >= LOCAL_MAX_ENTRIES:
         _local.clear()
-    _local[key] = (now + LOCAL_TTL_S, body)
+    _local[prefix, slug] = (time.monotonic() + LOCAL_TTL_S, today, body)
     return body
 
 

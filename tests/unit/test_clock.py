@@ -37,3 +37,20 @@ def test_tests_freeze_and_move_the_clock() -> None:
     assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=5)
     with clock.travel(timedelta(days=-1)):
         assert abs(clock.now() - (datetime.now(UTC) - timedelta(days=1))) < timedelta(seconds=5)
+
+
+def test_the_running_clocks_day_is_remembered_between_its_bounds_only() -> None:
+    """`today()` keeps the day and the UTC instants it starts and ends at; outside them, and whenever a test
+    moved the clock, it converts again."""
+    day = clock.today()
+    start, end, remembered = clock._day
+    assert remembered == day == clock.vietnamese_date(clock.now())
+    assert start <= datetime.now(UTC).timestamp() < end
+    assert clock.vietnamese_date(datetime.fromtimestamp(start, UTC)) == day
+    assert clock.vietnamese_date(datetime.fromtimestamp(end - 0.001, UTC)) == day
+    assert clock.vietnamese_date(datetime.fromtimestamp(end, UTC)) == day + timedelta(days=1)
+    with clock.travel(timedelta(days=1)):
+        assert clock.today() == day + timedelta(days=1)
+    with clock.frozen_at(datetime(2026, 12, 1, 17, 0, tzinfo=UTC)):
+        assert clock.today() == date(2026, 12, 2)
+    assert clock.today() == day

@@ -40,3 +40,24 @@ def test_every_route_is_guarded(settings: Settings) -> None:
     unguarded = [handler for handler in handlers if getattr(handler.resolve_before_request(), "func",
                  handler.resolve_before_request()) is not guard_request]  # fmt: skip
     assert unguarded == []
+
+
+def test_the_quick_scan_lets_only_clean_paths_and_headers_through() -> None:
+    """The guard looks closely at a request only when its quick scan is suspicious: any C0, DEL or C1 character
+    in the path, any forbidden byte in a header value. What else the quick scan flags (a no-break space, a tab
+    in a header) is then found clean by the close look."""
+    from market.web.guards import _parameter_errors, _Plan, _suspect
+
+    def scope(path: str, *headers: bytes) -> dict[str, object]:
+        return {"path": path, "headers": [(b"x-h", value) for value in headers], "path_params": {"slug": path[1:]},
+                "query_string": b""}  # fmt: skip
+
+    assert not _suspect(scope("/mang-cau", b"text/html", "Nông sản".encode()))  # type: ignore[arg-type]
+    for char in [*map(chr, range(0x20)), "\x7f", "\x85", "\x9f"]:
+        assert _suspect(scope(f"/a{char}b"))  # type: ignore[arg-type]
+        errors = _parameter_errors(scope(f"/a{char}b"), _Plan(frozenset()))  # type: ignore[arg-type]
+        assert [(e.field, e.code) for e in errors] == [("slug", "control_character")]
+    for byte in [*range(0x09), *range(0x0A, 0x20), 0x7F]:
+        assert _suspect(scope("/a", b"ok", b"x" + bytes([byte])))  # type: ignore[arg-type]
+    for clean in (scope("/a\u00a0b"), scope("/a", b"a\tb", b"\xe2\x80\x8b")):
+        assert _parameter_errors(clean, _Plan(frozenset())) == []  # type: ignore[arg-type]

@@ -7,7 +7,8 @@ import re
 
 from prometheus_client import generate_latest
 
-from market.web.observability import in_flight, request_ids
+from market.web.metrics import in_flight
+from market.web.observability import request_ids
 
 
 def test_request_ids_are_32_hex_digits_and_unique() -> None:
@@ -42,3 +43,33 @@ def test_the_in_progress_gauge_counts_requests_being_served() -> None:
     finally:
         in_flight.leave()
     assert gauge() == before
+
+
+def test_request_metrics_count_and_bucket_each_route_and_status_when_scraped() -> None:
+    """The plain per-process series come out as Prometheus' counter and histogram: a count per (method, route,
+    status), cumulative `le` buckets (a duration on a bound counts in that bucket), the sum, and `_count`."""
+    from prometheus_client import CollectorRegistry
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from market.web.metrics import RequestMetrics
+
+    metrics = RequestMetrics()
+    for elapsed in (0.004, 0.005, 0.2, 12.0):
+        metrics.observe("GET", "/probe/{slug:str}", 200, elapsed)
+    metrics.observe("GET", None, 404, 0.001)
+    families = {family.name: family for family in metrics.collect()}
+    registry = CollectorRegistry()
+    registry.register(metrics)
+    text = generate_latest(registry).decode()
+    parsed = {family.name: family for family in text_string_to_metric_families(text)}
+    assert set(parsed) == {"market_requests", "market_request_duration_seconds"}
+    assert families["market_requests"].type == "counter"
+    counts = {(s.labels["path"], s.labels["status_code"]): s.value for s in parsed["market_requests"].samples
+              if s.name == "market_requests_total"}  # fmt: skip
+    assert counts == {("/probe/{slug:str}", "200"): 4, ("unmatched", "404"): 1}
+    samples = [s for s in parsed["market_request_duration_seconds"].samples if s.labels["path"] == "/probe/{slug:str}"]
+    buckets = {s.labels["le"]: s.value for s in samples if s.name.endswith("_bucket")}
+    assert buckets["0.005"] == 2 and buckets["0.25"] == 3 and buckets["10.0"] == 3 and buckets["+Inf"] == 4
+    assert next(s.value for s in samples if s.name.endswith("_count")) == 4
+    assert abs(next(s.value for s in samples if s.name.endswith("_sum")) - 12.209) < 1e-9
+    assert all(s.labels["app_name"] == "market" and s.labels["method"] == "GET" for s in samples)
