@@ -57,7 +57,7 @@ EVENTS = st.one_of(
     st.tuples(st.just("pack"), st.integers(0, 1), st.sampled_from([90, 96, 100, 104, 110])),
     st.tuples(
         st.sampled_from(["cancel", "deliver", "send_back", "refund", "return"]), st.integers(0, 1), st.just(0)
-    ),  # fmt: skip
+    ),
     st.tuples(st.just("remit"), st.integers(0, 1), st.sampled_from([0, 1, 2])),  # exact, short, twice
     st.tuples(st.just("window_ends"), st.just(0), st.just(0)),
 )
@@ -246,17 +246,17 @@ async def test_the_ledger_agrees_with_every_order_history(
     if late:  # every held event, shuffled, some twice, through the receipts
         again = happened + shuffled.sample(happened, k=len(happened) // 2)
         shuffled.shuffle(again)
-        for event in again:
-            await deliver(late_registry(), event)
+        for held in again:
+            await deliver(late_registry(), held)
     await check_ledger(placed, method)
     entries = (await fetch("SELECT count(*) AS n FROM ledger_entry"))[0]["n"]
     redelivered = list(happened)
     shuffled.shuffle(redelivered)
-    for event in redelivered:  # as if every receipt were lost: the sources and the positions stop a second post
-        for handler in registry.handlers_for(event.type):
+    for again_event in redelivered:  # as if every receipt were lost: the sources and positions stop a second post
+        for handler in registry.handlers_for(again_event.type):
             if handler.name.startswith("ledger."):
                 async with transaction():
-                    await handler.fn(event)
+                    await handler.fn(again_event)
     assert (await fetch("SELECT count(*) AS n FROM ledger_entry"))[0]["n"] == entries
     await check_ledger(placed, method)
     listed = await placed_balances(client, shops)
