@@ -55,9 +55,7 @@ PLENTY = [
 
 EVENTS = st.one_of(
     st.tuples(st.just("pack"), st.integers(0, 1), st.sampled_from([90, 96, 100, 104, 110])),
-    st.tuples(
-        st.sampled_from(["cancel", "deliver", "send_back", "refund", "return"]), st.integers(0, 1), st.just(0)
-    ),
+    st.tuples(st.sampled_from(["cancel", "deliver", "send_back", "refund", "return"]), st.integers(0, 1), st.just(0)),
     st.tuples(st.just("remit"), st.integers(0, 1), st.sampled_from([0, 1, 2])),  # exact, short, twice
     st.tuples(st.just("window_ends"), st.just(0), st.just(0)),
 )
