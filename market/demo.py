@@ -109,7 +109,7 @@ async def seed(products_per_seller: int = 14, progress: Callable[[int, int], Non
     """Load the demo (idempotent: nothing is written when it is already there). Returns what was created."""
     added_categories = await seed_categories()
     if await Seller.exists().where(Seller.slug == FIRST_SELLER_SLUG).run():
-        return {"categories": added_categories, "sellers": 0, "products": 0}
+        return {"categories": added_categories, "sellers": 0, "products": 0, **await seed_money()}
     rng = random.Random(2026)  # noqa: S311 - reproducible demo data
     total = len(SELLERS) * products_per_seller
     made = 0
@@ -127,7 +127,14 @@ async def seed(products_per_seller: int = 14, progress: Callable[[int, int], Non
             if progress:
                 progress(made, total)
     made += await _extra_products()
-    return {"categories": added_categories, "sellers": len(SELLERS), "products": made}
+    return {"categories": added_categories, "sellers": len(SELLERS), "products": made, **await seed_money()}
+
+
+async def seed_money() -> dict[str, int]:
+    """The ledger's month of demo orders (track ledger; the payouts track adds its batch after it)."""
+    from market.ledger.demo import seed_month
+
+    return await seed_month()
 
 
 async def _extra_products() -> int:
