@@ -15,6 +15,7 @@ from market.inventory.tables import Harvest, StockLevel
 from market.operators.tables import Operator
 from market.orders.tables import Order, OrderLine, SellerOrder, SellerOrderTransition
 from market.payments.tables import Payment, Refund, StripeEvent
+from market.payouts.tables import PayoutBatch, PayoutLine, SellerBankAccount
 from market.returns.tables import Return, ReturnLine, ReturnTransition
 from market.sellers.tables import ApiKey, Seller, SellerInvitation, SellerMember, SellerStatusChange
 from market.shipping.tables import CarrierReport, CodProblem, CodRemittanceLine, Parcel, ParcelEvent
@@ -58,6 +59,9 @@ APP_CONFIG = AppConfig(
         ReturnTransition,
         CodProblem,
         CarrierReport,
+        SellerBankAccount,
+        PayoutBatch,
+        PayoutLine,
     ],
     migration_dependencies=[],
     commands=[],
