@@ -1,0 +1,230 @@
+"""Posting journal entries and reading balances: the one way money moves in the ledger.
+
+`post` (one entry) and `post_many` (a batch) write the entries, their lines and the accounts' maintained balances in
+ONE statement, inside the caller's transaction when there is one: an entry is known by its `source` (unique), so
+posting the same cause again changes nothing and answers False. The database refuses lines that do not sum to zero
+per entry and any update or delete of entries and lines (triggers of the migration); the checks here fail earlier
+with a clearer message. Balances are read from `ledger_account`, never summed from the lines on a request; `check`
+recomputes them from the lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from market.core import clock
+from market.core.db import fetch, transaction
+from market.core.ids import new_id
+from market.ledger import accounts
+
+
+class LedgerError(ValueError):
+    """A posting that cannot be right (unbalanced, an unknown account): a bug in the caller, never user input."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line: a debit (amount > 0) or a credit (amount < 0) of an account."""
+
+    account: str
+    amount: int
+
+
+def debit(account: str, amount: int) -> Line:
+    return Line(account, amount)
+
+
+def credit(account: str, amount: int) -> Line:
+    return Line(account, -amount)
+
+
+@dataclass(frozen=True)
+class Posting:
+    """An entry to post: its source (unique cause), lines, memo, kind and what it concerns."""
+
+    source: str
+    lines: Sequence[Line]
+    memo: str = ""
+    kind: str = "manual"
+    seller_id: str | None = None
+    seller_order_id: str | None = None
+    event_id: str | None = None
+    at: datetime | None = None
+    id: str = field(default_factory=lambda: new_id("lje"))
+
+
+def _checked(posting: Posting) -> list[Line]:
+    """The posting's non-zero lines, merged per account (in the order first seen); LedgerError when wrong."""
+    if not posting.source or len(posting.source) > 200:
+        raise LedgerError(f"an entry needs a source of 1 to 200 characters, not {posting.source!r}")
+    merged: dict[str, int] = {}
+    for line in posting.lines:
+        if not isinstance(line.amount, int) or isinstance(line.amount, bool):
+            raise LedgerError(f"{posting.source}: amounts are whole đồng, not {line.amount!r}")
+        try:
+            accounts.describe(line.account)
+        except ValueError as exc:
+            raise LedgerError(f"{posting.source}: {exc}") from None
+        merged[line.account] = merged.get(line.account, 0) + line.amount
+    if sum(merged.values()) != 0:
+        raise LedgerError(f"{posting.source}: lines sum to {sum(merged.values())}, not zero")
+    return [Line(account, amount) for account, amount in merged.items() if amount != 0]
+
+
+POST_SQL = """
+WITH e AS (
+    INSERT INTO ledger_entry (id, source, kind, memo, seller_id, seller_order_id, event_id, created_at)
+    SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::text[], $5::varchar[], $6::varchar[],
+                         $7::varchar[], $8::timestamptz[])
+    ON CONFLICT (source) DO NOTHING
+    RETURNING id, created_at
+),
+l AS (
+    INSERT INTO ledger_line (entry, account, seller_id, amount, created_at)
+    SELECT x.entry, x.account, x.seller_id, x.amount, e.created_at
+    FROM unnest($9::varchar[], $10::varchar[], $11::varchar[], $12::bigint[], $13::int[])
+         WITH ORDINALITY AS x(entry, account, seller_id, amount, position, n)
+    JOIN e ON e.id = x.entry
+    ORDER BY x.n
+    RETURNING account, seller_id, amount
+),
+b AS (
+    INSERT INTO ledger_account AS a (name, seller_id, kind, normal, balance, updated_at)
+    SELECT l.account, min(l.seller_id), min(k.kind), min(k.normal), sum(l.amount), now()
+    FROM l JOIN unnest($14::varchar[], $15::varchar[], $16::varchar[]) AS k(name, kind, normal) ON k.name = l.account
+    GROUP BY l.account ORDER BY l.account
+    ON CONFLICT (name) DO UPDATE SET balance = a.balance + excluded.balance, updated_at = excluded.updated_at
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM e) AS posted, (SELECT count(*) FROM b) AS touched
+"""
+# Accounts are upserted in name order, so two postings touching the same accounts lock them in the same order.
+
+
+async def post_many(postings: Iterable[Posting]) -> int:
+    """Post entries at once (in the caller's transaction, or one of their own); returns how many were new (a source
+    already posted, or twice in the batch, is skipped). LedgerError before anything is written when one is wrong."""
+    entries: list[list[Any]] = [[] for _ in range(8)]
+    lines: list[list[Any]] = [[] for _ in range(5)]
+    kinds: dict[str, tuple[str, str]] = {}
+    seen: set[str] = set()
+    now = clock.now()
+    for posting in postings:
+        checked = _checked(posting)
+        if not checked or posting.source in seen:
+            continue
+        seen.add(posting.source)
+        for column, value in zip(entries, (
+            posting.id, posting.source, posting.kind, posting.memo, posting.seller_id, posting.seller_order_id,
+            posting.event_id, posting.at or now,
+        ), strict=True):  # fmt: skip
+            column.append(value)
+        for position, line in enumerate(checked):
+            seller_id, kind, normal = accounts.describe(line.account)
+            kinds[line.account] = (kind, normal)
+            cells = (posting.id, line.account, seller_id, line.amount, position)
+            for cells_column, cell in zip(lines, cells, strict=True):
+                cells_column.append(cell)
+    if not seen:
+        return 0
+    names = sorted(kinds)
+    async with transaction():
+        rows = await fetch(
+            POST_SQL, *entries, *lines, names, [kinds[n][0] for n in names], [kinds[n][1] for n in names]
+        )
+    return int(rows[0]["posted"])
+
+
+async def post(
+    source: str, lines: Sequence[Line], memo: str = "", *, kind: str = "manual", seller_id: str | None = None,
+    seller_order_id: str | None = None, event_id: str | None = None, at: datetime | None = None,
+) -> bool:  # fmt: skip
+    """Post one entry, idempotent on `source` (e.g. "evt_...:sor_..." or "payout_line:pol_...:paid"): True when it
+    was posted now, False when that source was posted before (whatever its lines were) or every line is zero.
+
+    Raises:
+        LedgerError: lines that do not sum to zero, an amount that is not an int, an account that does not exist.
+    """
+    return bool(await post_many([Posting(source, lines, memo, kind, seller_id, seller_order_id, event_id, at)]))
+
+
+async def posted(source: str) -> bool:
+    """Whether an entry with this source exists."""
+    return bool(await fetch("SELECT 1 FROM ledger_entry WHERE source = $1", source))
+
+
+@dataclass(frozen=True)
+class SellerBalance:
+    """A seller's three balances, in đồng as the seller reads them (what the marketplace owes them)."""
+
+    seller_id: str
+    pending: int = 0
+    available: int = 0
+    in_transit: int = 0
+
+
+BALANCES_SQL = """
+SELECT seller_id, coalesce(sum(-balance) FILTER (WHERE kind = 'pending'), 0)::bigint AS pending,
+       coalesce(sum(-balance) FILTER (WHERE kind = 'available'), 0)::bigint AS available,
+       coalesce(sum(-balance) FILTER (WHERE kind = 'in_transit'), 0)::bigint AS in_transit
+FROM ledger_account WHERE seller_id = ANY($1::varchar[]) GROUP BY seller_id
+"""
+
+
+async def seller_balance(seller_id: str) -> SellerBalance:
+    """One seller's balances (zeros before their first entry)."""
+    rows = await fetch("SELECT kind, balance FROM ledger_account WHERE seller_id = $1", seller_id)
+    by_kind = {row["kind"]: -row["balance"] for row in rows}
+    return SellerBalance(seller_id, by_kind.get("pending", 0), by_kind.get("available", 0),
+                         by_kind.get("in_transit", 0))  # fmt: skip
+
+
+async def seller_balances(seller_ids: Sequence[str]) -> dict[str, SellerBalance]:
+    """The balances of many sellers in one query (every seller asked for is in the answer, zeros when unknown)."""
+    rows = await fetch(BALANCES_SQL, list(seller_ids))
+    found = {row["seller_id"]: SellerBalance(**dict(row)) for row in rows}
+    return {seller_id: found.get(seller_id, SellerBalance(seller_id)) for seller_id in seller_ids}
+
+
+_AVAILABLE = "SELECT balance FROM ledger_account WHERE name = $1"
+_AVAILABLE_FOR_UPDATE = _AVAILABLE + " FOR UPDATE"
+
+
+async def available(seller_id: str, *, for_update: bool = False) -> int:
+    """A seller's available balance. `for_update=True` (inside the caller's transaction) locks the account row
+    until it ends, so that a payout reading it and posting against it cannot race another one."""
+    sql = _AVAILABLE_FOR_UPDATE if for_update else _AVAILABLE
+    rows = await fetch(sql, accounts.available(seller_id))
+    return -rows[0]["balance"] if rows else 0
+
+
+async def available_at_least(minimum: int, limit: int = 100_000) -> list[tuple[str, int]]:
+    """Every seller whose available balance is at least `minimum` đồng (> 0), with it, by seller id."""
+    rows = await fetch(
+        "SELECT seller_id, -balance AS available FROM ledger_account WHERE kind = 'available' AND -balance >= $1 "
+        "AND -balance > 0 ORDER BY seller_id LIMIT $2",
+        minimum,
+        limit,
+    )
+    return [(row["seller_id"], row["available"]) for row in rows]
+
+
+async def account_balance(name: str) -> int:
+    """An account's balance as people read it (positive on its normal side); 0 before its first line."""
+    _, _, normal = accounts.describe(name)
+    rows = await fetch("SELECT balance FROM ledger_account WHERE name = $1", name)
+    return accounts.shown(rows[0]["balance"], normal) if rows else 0
+
+
+async def platform_balances() -> dict[str, int]:
+    """The marketplace's own accounts (every one, zeros included) and the sum of the sellers' in-transit
+    balances (`payouts_in_transit`), as people read them."""
+    rows = await fetch("SELECT name, normal, balance FROM ledger_account WHERE seller_id IS NULL")
+    found = {row["name"]: accounts.shown(row["balance"], row["normal"]) for row in rows}
+    transit = await fetch(
+        "SELECT coalesce(-sum(balance), 0)::bigint AS s FROM ledger_account WHERE kind = 'in_transit'"
+    )
+    return {**{name: found.get(name, 0) for name in accounts.PLATFORM}, "payouts_in_transit": transit[0]["s"]}
