@@ -90,9 +90,7 @@ def _account(row: Any) -> BankAccount:
 
 async def current(seller_id: str) -> BankAccount | None:
     """The seller's current account (maybe still cooling off), or None."""
-    rows = await fetch(
-        "SELECT * FROM seller_bank_account WHERE seller_id = $1 AND superseded_at IS NULL", seller_id
-    )
+    rows = await fetch("SELECT * FROM seller_bank_account WHERE seller_id = $1 AND superseded_at IS NULL", seller_id)
     return _account(rows[0]) if rows else None
 
 

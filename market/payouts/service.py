@@ -28,6 +28,7 @@ from market.core.outbox.service import record
 from market.ledger import accounts as ledger_accounts
 from market.ledger.service import Posting, available_at_least, credit, debit, post_many
 from market.payouts.accounts import effective_accounts
+from market.payouts.balances import locked_available
 
 LineStatus = Literal["pending", "paid", "failed", "returned"]
 MAX_SELLERS = 1_000_000
@@ -196,7 +197,7 @@ async def create_batch(
         now = clock.now()
         candidates = await available_at_least(minimum, MAX_SELLERS)
         banked = await effective_accounts([seller_id for seller_id, _ in candidates], now)
-        paid = [(seller_id, amount) for seller_id, amount in candidates if seller_id in banked]
+        paid = [(s, n) for s, n in await locked_available(list(banked)) if n >= minimum]
         if not paid:
             raise NothingToPay("No seller has the minimum available and a bank account past its cooling-off.")
         number = (await fetch("SELECT coalesce(max(number), 0) + 1 AS n FROM payout_batch"))[0]["n"]
@@ -214,9 +215,9 @@ async def create_batch(
             [amount for _, amount in paid], [reference(number, n) for n in range(1, len(paid) + 1)],
         )  # fmt: skip
         await post_many(
-            Posting(f"payout_line:{line_id}:created", [debit(ledger_accounts.available(seller_id), amount),
+            Posting(f"payout_line:{line_id}:reserved", [debit(ledger_accounts.available(seller_id), amount),
                     credit(ledger_accounts.in_transit(seller_id), amount)], f"Chi trả đợt {number}",
-                    kind="payout", seller_id=seller_id, at=now)
+                    kind="payout_reserved", seller_id=seller_id, at=now)
             for line_id, (seller_id, amount) in zip(ids, paid, strict=True)
         )  # fmt: skip
         await audit.record(actor, "payout_batch.created", "payout_batch", batch_id, details={
@@ -295,8 +296,8 @@ async def mark(
             line_id, move, now, bank_reference, reason,
         )  # fmt: skip
         line = _line(rows[0])
-        await post_many([Posting(f"payout_line:{line.id}:{move}", _ledger_lines(move, line), memo, kind="payout",
-                                 seller_id=line.seller_id, at=now)])  # fmt: skip
+        await post_many([Posting(f"payout_line:{line.id}:{move}", _ledger_lines(move, line), memo,
+                                 kind=f"payout_{move}", seller_id=line.seller_id, at=now)])  # fmt: skip
         await audit.record(actor, f"payout_line.{move}", "payout_line", line.id, reason=reason, details={
             "batch_id": batch_id, "seller_id": line.seller_id, "amount": line.amount,
             "bank_reference": line.bank_reference})  # fmt: skip
