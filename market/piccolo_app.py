@@ -12,7 +12,7 @@ from market.catalog.tables import Category, Certification, Product, Variant
 from market.core.idempotency.tables import IdempotencyKey
 from market.core.outbox.tables import EventReceipt, OutboxEvent
 from market.inventory.tables import Harvest, StockLevel
-from market.ledger.tables import LedgerAccount, LedgerEntry, LedgerLine
+from market.ledger.tables import CommissionRule, LedgerAccount, LedgerEntry, LedgerLine
 from market.operators.tables import Operator
 from market.orders.tables import Order, OrderLine, SellerOrder, SellerOrderTransition
 from market.payments.tables import Payment, Refund, StripeEvent
@@ -63,6 +63,7 @@ APP_CONFIG = AppConfig(
         LedgerAccount,
         LedgerEntry,
         LedgerLine,
+        CommissionRule,
         SellerBankAccount,
         PayoutBatch,
         PayoutLine,

@@ -37,6 +37,7 @@ log = structlog.get_logger(__name__)
 
 HANDLER_MODULES: tuple[str, ...] = (
     "market.catalog.jobs",
+    "market.ledger.jobs",
     "market.payments.jobs",
     "market.returns.jobs",
     "market.shipping.jobs",

@@ -8,7 +8,7 @@ of an account's lines, written in the same statement as the lines, and `market l
 
 from __future__ import annotations
 
-from piccolo.columns import BigInt, BigSerial, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, BigSerial, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -49,3 +49,19 @@ class LedgerLine(Table, tablename="ledger_line"):
     seller_id = Varchar(length=32, null=True, default=None)
     amount = BigInt()
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CommissionRule(Table, tablename="commission_rule"):
+    """A commission on goods: `bps` basis points of a line's amount or a `fixed` amount per line (one of the two),
+    scoped to a seller, a category, both, or neither (the global default). For each order line the rule with the
+    most scopes wins, ties to the oldest (Mercur's rule); the result is frozen on the seller order at checkout."""
+
+    id = Varchar(length=32, primary_key=True)
+    seller_id = Varchar(length=32, null=True, default=None, index=True)
+    category_id = Varchar(length=32, null=True, default=None)
+    bps = Integer(null=True, default=None)
+    fixed = BigInt(null=True, default=None)
+    active = Boolean(default=True)
+    note = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())

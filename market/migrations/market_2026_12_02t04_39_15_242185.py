@@ -27,9 +27,7 @@ DESCRIPTION = "the ledger: accounts with maintained balances, journal entries an
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="market", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="market", description=DESCRIPTION)
 
     manager.add_table(
         class_name="LedgerEntry",

@@ -82,6 +82,11 @@ class SellerOrderRow(msgspec.Struct):
     delivered_at: datetime | None = None
     open_returns: int = 0
     returned_amount: int = 0
+    commission_ppm: int = 0
+    commission_fixed: int = 0
+    commission_terms: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    tax_vat_bps: int = 0
+    tax_pit_bps: int = 0
     version: int = 1
 
 
@@ -240,14 +245,16 @@ _LINE_VALUES = ", ".join("r.preorder" if name == "preorder" else f"x.{name}" for
 def insert_ctes(gate: str, order: str, seller_orders: str, lines: str, history: str) -> str:
     """The WITH-clauses that write a draft in the caller's statement, when `gate` holds: `order`, `seller_orders`,
     `lines` and `history` are its jsonb parameters (`encode`d rows); the lines join the reservation's `reserved`
-    clause (`inventory.reservation_ctes`), which says whether each came from stock or from a pre-order capacity."""
+    clause (`inventory.reservation_ctes`), which says whether each came from stock or from a pre-order capacity. The
+    seller orders get their commission and tax terms frozen from the ledger's rules in the same statement
+    (`ledger_terms()`, a function of the ledger's migrations: see `market.ledger.terms`)."""
     return f"""
 o AS (
     INSERT INTO orders SELECT * FROM jsonb_populate_record(NULL::orders, {order}::jsonb) WHERE {gate}
 ),
 so AS (
-    INSERT INTO seller_order SELECT * FROM jsonb_populate_recordset(NULL::seller_order, {seller_orders}::jsonb)
-    WHERE {gate}
+    INSERT INTO seller_order SELECT * FROM jsonb_populate_recordset(
+        NULL::seller_order, ledger_terms({seller_orders}::jsonb, {lines}::jsonb)) WHERE {gate}
 ),
 ln AS (
     INSERT INTO order_line ({", ".join(_LINE_COLUMNS)})

@@ -18,6 +18,7 @@ class Seller(Table, tablename="seller"):
     slug = Varchar(length=100, unique=True)
     legal_name = Varchar(length=200)
     tax_code = Varchar(length=14, null=True, default=None)
+    personal_id = Varchar(length=12, null=True, default=None)
     phone = Varchar(length=16)
     email = Varchar(length=254, null=True, default=None)
     province_code = Integer()
