@@ -197,3 +197,25 @@ async def test_the_database_refuses_a_second_pending_line_for_a_seller(
             "bank_account_id, bank_bin, account_number, holder_name, 1, 'X', 'pending', now() FROM payout_line"
         )
     assert accounts.in_transit(seller["seller"]["id"]).endswith(":in_transit")
+
+
+async def test_the_worker_creates_the_weekly_batch_on_the_payout_weekday_once(
+    client: httpx.AsyncClient, operator: str
+) -> None:
+    from market.payouts.jobs import weekly_batch
+
+    with clock.frozen_at(START):
+        seller = await banked_seller(client, operator)
+    await sale(seller["seller"]["id"], 120_000)
+    with clock.frozen_at(LATER):  # a Wednesday: PAYOUT_WEEKDAY is Monday by default
+        assert await weekly_batch({}) is None
+    with clock.frozen_at(START + timedelta(days=7)):  # Monday 16 November, 09:00 in Vietnam
+        first = await weekly_batch({})
+        assert first is not None and await weekly_batch({}) == first
+    batch = await service.get_batch(first)
+    assert (batch.period_start, batch.period_end, batch.total, batch.actor) == (
+        date(2026, 11, 9),
+        date(2026, 11, 15),
+        120_000,
+        "system",
+    )
