@@ -142,11 +142,10 @@ class AdminPayoutController(Controller):
 
     @post("/", operation_id="admin_payout_batches_create", opt={LOCATION: "/admin/v1/payout-batches/{content.id}"})
     async def create(
-        self, data: BatchIn, operator: OperatorPrincipal, resources: ResourcesDep,
-        idempotency_key: IdempotencyKeyHeader = None,
-    ) -> BatchOut:  # fmt: skip
-        """Create the batch of a period (the same period or Idempotency-Key again answers the first batch)."""
-        key = f"admin:{checked_key(idempotency_key)}" if idempotency_key is not None else None
+        self, data: BatchIn, operator: OperatorPrincipal, resources: ResourcesDep, idempotency_key: IdempotencyKeyHeader
+    ) -> BatchOut:
+        """Create the batch of a period; needs an Idempotency-Key (the same key or period again: the first batch)."""
+        key = f"admin:{checked_key(idempotency_key)}"
         batch, _ = await service.create_batch(data.period_start, data.period_end, actor=operator_actor(
             operator.operator_id), minimum=resources.settings.payout_minimum_vnd, request_key=key)  # fmt: skip
         return batch_out(batch)

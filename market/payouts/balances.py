@@ -1,5 +1,5 @@
-"""What payouts read from the ledger beyond `market.ledger.service`: balances locked for a batch, and a seller's
-lines over a period for its statement. Read-only queries on the ledger's tables (its notes allow them until the
+"""What payouts read from the ledger beyond `market.ledger.service`: the balances a batch pays, locked, and a
+seller's lines over a period for its statement. Read-only queries on the ledger's tables (its notes allow them until the
 ledger exposes readers of its own: these belong in `market.ledger` and should move there)."""
 
 from __future__ import annotations
@@ -10,18 +10,37 @@ from datetime import datetime
 from market.core.db import fetch
 from market.ledger import accounts as ledger_accounts
 
-LOCK_SQL = """
-SELECT seller_id, -balance AS available FROM ledger_account WHERE name = ANY($1::varchar[]) AND -balance > 0
-ORDER BY name FOR UPDATE
+PAYABLE_SQL = """
+SELECT a.seller_id, -a.balance AS available, b.id AS account_id, b.bank_bin, b.account_number, b.holder_name
+FROM ledger_account a
+JOIN seller_bank_account b ON b.seller_id = a.seller_id AND b.superseded_at IS NULL AND b.effective_at <= $2
+WHERE a.kind = 'available' AND -a.balance >= $1 AND -a.balance > 0
+ORDER BY a.name FOR UPDATE OF a
 """
 # In name order, as the ledger's own postings lock accounts, so a batch and a posting never deadlock.
 
 
-async def locked_available(seller_ids: list[str]) -> list[tuple[str, int]]:
-    """The available balances (> 0) of these sellers, their rows locked until the caller's transaction ends: what
-    a batch moves to in transit cannot change under it (a refund posting waits for the batch, then sees it)."""
-    rows = await fetch(LOCK_SQL, sorted(ledger_accounts.available(seller_id) for seller_id in seller_ids))
-    return sorted((row["seller_id"], row["available"]) for row in rows)
+@dataclass(frozen=True)
+class Payable:
+    """A seller to pay: its whole available balance, to its current, cooled-off bank account."""
+
+    seller_id: str
+    amount: int
+    account_id: str
+    bank_bin: str
+    account_number: str
+    holder_name: str
+
+
+async def payable(minimum: int, at: datetime) -> list[Payable]:
+    """Every seller with at least `minimum` available and a bank account effective at `at`, by seller id; their
+    available accounts stay locked until the caller's transaction ends, so what a batch moves to in transit cannot
+    change under it (a posting on the same account waits for the batch, then sees it). One statement: the same
+    as `market.ledger.service.available_at_least` joined to the bank accounts and locked."""
+    rows = await fetch(PAYABLE_SQL, minimum, at)
+    return sorted((Payable(row["seller_id"], row["available"], row["account_id"], row["bank_bin"],
+                           row["account_number"], row["holder_name"]) for row in rows),
+                  key=lambda p: p.seller_id)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ class PayoutLine(Table, tablename="payout_line"):
     holder_name = Varchar(length=120)
     amount = BigInt()
     reference = Varchar(length=25, unique=True)
-    status = Varchar(length=16, default="pending", index=True)
+    status = Varchar(length=16, default="pending")
     bank_reference = Varchar(length=64, null=True, default=None)
     reason = Text(null=True, default=None)
     paid_at = Timestamptz(null=True, default=None)

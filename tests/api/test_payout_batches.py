@@ -25,7 +25,7 @@ LATER = START + timedelta(hours=49)
 
 async def _create(client: httpx.AsyncClient, operator: str, body: dict[str, str] | None = None,
                   key: str | None = None) -> httpx.Response:  # fmt: skip
-    headers = bearer(operator) | ({"Idempotency-Key": key} if key else {})
+    headers = bearer(operator) | {"Idempotency-Key": key or f"k-{(body or PERIOD)['period_start']}"}
     with clock.frozen_at(LATER):
         return await client.post("/admin/v1/payout-batches", json=body or PERIOD, headers=headers)
 
@@ -68,10 +68,12 @@ async def test_a_batch_pays_each_eligible_seller_its_available_balance(
 
     again = await _create(client, operator, key="batch-1")  # a retry
     assert again.status_code == 201 and again.json()["id"] == batch["id"]
-    same_period = await _create(client, operator)  # the period is the natural key
+    same_period = await _create(client, operator, key="another-key")  # the period is the natural key
     assert same_period.json()["id"] == batch["id"]
     reused = await _create(client, operator, {"period_start": "2026-11-09", "period_end": "2026-11-15"}, "batch-1")
     assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
+    missing = await client.post("/admin/v1/payout-batches", json=PERIOD, headers=bearer(operator))
+    assert missing.status_code == 400 and missing.json()["code"] == "idempotency_key_missing"
     nothing = await _create(client, operator, {"period_start": "2026-11-01", "period_end": "2026-11-01"})
     assert nothing.status_code == 409 and nothing.json()["code"] == "nothing_to_pay"
     backwards = await _create(client, operator, {"period_start": "2026-11-08", "period_end": "2026-11-02"})

@@ -27,7 +27,8 @@ async def _batch(client: httpx.AsyncClient, operator: str) -> tuple[dict, dict]:
         await sale(first["seller"]["id"], 245_760)
         await sale(second["seller"]["id"], 1_000_000)
     with clock.frozen_at(START + timedelta(hours=49)):
-        created = await client.post("/admin/v1/payout-batches", json=PERIOD, headers=bearer(operator))
+        created = await client.post("/admin/v1/payout-batches", json=PERIOD,
+                                    headers=bearer(operator) | {"Idempotency-Key": "export-test"})  # fmt: skip
     assert created.status_code == 201, created.text
     return created.json(), {"first": first, "second": second}
 
