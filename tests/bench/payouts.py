@@ -10,7 +10,8 @@ order:
 
 - B (the baseline): one raw asyncpg statement summing every seller's available lines from `ledger_line` (the
   1,000,000 entries' 2,000,000 lines, an index-free scan) joined to the cooled-off bank accounts, with the minimum:
-  exactly the sellers and amounts a batch pays, computed from the entries;
+  exactly the sellers and amounts a batch pays, computed from the entries; B with PostgreSQL's default parallel
+  plan, B1 in one process (`max_parallel_workers_per_gather = 0`), as the batch's one backend works;
 - P: `market.payouts.service.create_batch` as the API runs it, committed and timed with its commit: the advisory
   lock, the payable sellers (maintained balances joined to the cooled-off bank accounts, locked), 10,000 lines
   inserted, 10,000 ledger entries (20,000 lines) posted through `post_many`, the audit row. Between rounds
@@ -110,7 +111,10 @@ async def load(connection: asyncpg.Connection, sellers: int, entries: int) -> in
     return -sum(balance for name, balance in balances.items() if name.endswith(":available"))
 
 
-async def baseline(connection: asyncpg.Connection, now: datetime) -> tuple[float, int, int]:
+async def baseline(connection: asyncpg.Connection, now: datetime, *, parallel: bool) -> tuple[float, int, int]:
+    """The aggregate, with PostgreSQL's default parallel plan (B: up to 2 workers besides the leader) or in one
+    process (B1: what a batch, one backend, has to work with)."""
+    await connection.execute(f"SET max_parallel_workers_per_gather = {2 if parallel else 0}")
     started = time.perf_counter()
     rows = await connection.fetch(BASELINE_SQL, now, MINIMUM)
     return time.perf_counter() - started, len(rows), sum(row["available"] for row in rows)
@@ -135,7 +139,7 @@ async def give_back(connection: asyncpg.Connection, round_: int) -> None:
     await connection.execute("VACUUM ANALYZE payout_line, ledger_account, ledger_entry, ledger_line")
 
 
-async def main_async(sellers: int, entries: int, rounds: int) -> dict[str, object]:
+async def main_async(sellers: int, entries: int, rounds: int, reuse: bool = False) -> dict[str, object]:
     settings = Settings.from_env()
     await ensure_database(settings.database_url)
     await migrate()
@@ -143,16 +147,22 @@ async def main_async(sellers: int, entries: int, rounds: int) -> dict[str, objec
     connection = await asyncpg.connect(settings.database_url)
     try:
         started = time.perf_counter()
-        expected = await load(connection, sellers, entries)
+        kept = await connection.fetchval("SELECT count(*) FROM ledger_entry WHERE source LIKE 'bench:sor_%'")
+        if reuse and kept == entries:
+            expected = await connection.fetchval("SELECT -sum(balance) FROM ledger_account WHERE kind = 'available'")
+        else:
+            expected = await load(connection, sellers, entries)
         say(f"loaded in {time.perf_counter() - started:.1f}s; available to pay {expected:,} đ")
         now = datetime.now(UTC)
-        base_times, batch_times = [], []
+        base_times: list[float] = []
+        single_times: list[float] = []
+        batch_times: list[float] = []
         for round_ in range(rounds):
-            order = ("B", "P") if round_ % 2 == 0 else ("P", "B")
+            order = ("B", "B1", "P") if round_ % 2 == 0 else ("P", "B1", "B")
             for which in order:
-                if which == "B":
-                    elapsed, count, total = await baseline(connection, now)
-                    base_times.append(elapsed)
+                if which.startswith("B"):
+                    elapsed, count, total = await baseline(connection, now, parallel=which == "B")
+                    (base_times if which == "B" else single_times).append(elapsed)
                 else:
                     elapsed, count, total = await batch(round_)
                     batch_times.append(elapsed)
@@ -169,10 +179,13 @@ async def main_async(sellers: int, entries: int, rounds: int) -> dict[str, objec
     result: dict[str, object] = {
         "sellers": sellers, "entries": entries, "rounds": rounds,
         "baseline_ms": [round(t * 1000, 1) for t in base_times], "batch_ms": [round(t * 1000, 1) for t in batch_times],
+        "baseline_single_ms": [round(t * 1000, 1) for t in single_times],
         "baseline_median_ms": round(statistics.median(base_times) * 1000, 1),
+        "baseline_single_median_ms": round(statistics.median(single_times) * 1000, 1),
         "batch_median_ms": round(statistics.median(batch_times) * 1000, 1),
     }  # fmt: skip
     result["ratio"] = round(statistics.median(batch_times) / statistics.median(base_times), 2)
+    result["ratio_to_single"] = round(statistics.median(batch_times) / statistics.median(single_times), 2)
     return result
 
 
@@ -181,9 +194,10 @@ def main() -> None:
     parser.add_argument("--sellers", type=int, default=10_000)
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--reuse", action="store_true", help="keep the data of the last run (after --rounds)")
     parser.add_argument("--out", type=Path, default=Path(".local/bench"))
     args = parser.parse_args()
-    result = asyncio.run(main_async(args.sellers, args.entries, args.rounds))
+    result = asyncio.run(main_async(args.sellers, args.entries, args.rounds, args.reuse))
     print(json.dumps(result, indent=2))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"payouts-{datetime.now(UTC):%Y%m%dT%H%M%S}.json").write_text(json.dumps(result, indent=2))
