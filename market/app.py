@@ -40,6 +40,7 @@ from market.orders.api import (
 )
 from market.payments.api import AdminPaymentController, PaymentMethodController, StripeWebhookController
 from market.payments.registry import close_clients as payment_clients
+from market.payouts.api import AdminPayoutController, SellerPayoutController
 from market.returns.api import AdminReturnController, BuyerReturnController, SellerReturnController
 from market.sellers.api import (
     AdminSellerController,
@@ -167,6 +168,8 @@ def create_app(
         VietQRController,
         AdminBankController,
         AdminBankReconcileController,
+        SellerPayoutController,
+        AdminPayoutController,
         _buyer_router(settings),
     ]
     route_handlers.extend(extra_route_handlers)

@@ -15,6 +15,7 @@ from market.catalog import service as catalog
 from market.catalog.categories import seed_categories
 from market.catalog.schemas import CertificationIn, OriginIn, PreorderIn, ProductIn, VariantIn
 from market.core import clock
+from market.payouts.demo import seed_payouts
 from market.sellers import service as sellers
 from market.sellers import status as seller_status
 from market.sellers.schemas import AddressIn, OwnerIn, SellerRegistration
@@ -95,6 +96,7 @@ SELLERS: list[tuple[str, str, int, list[str]]] = [
     ("Vườn nhà Ninh Thạnh", "household", 25567, ["thanh-long", "mang-cau"]),
 ]
 FIRST_SELLER_SLUG = "htx-mang-cau-ba-den"
+PAYOUT_DEMO_MINIMUM = 50_000  # PAYOUT_MINIMUM_VND's default
 
 
 def sign_in_hint() -> str:
@@ -113,8 +115,10 @@ async def seed(products_per_seller: int = 14, progress: Callable[[int, int], Non
     rng = random.Random(2026)  # noqa: S311 - reproducible demo data
     total = len(SELLERS) * products_per_seller
     made = 0
+    seller_ids: list[str] = []
     for number, (name, kind, ward_code, kinds) in enumerate(SELLERS, start=1):
         seller, _ = await sellers.register_self(_registration(number, name, kind, ward_code))
+        seller_ids.append(seller.id)
         await seller_status.transition(seller.id, "approve", None, actor=DEMO_ACTOR)
         for index in range(products_per_seller):
             specialty = rng.choice([item for key in kinds for item in SPECIALTIES[key]])
@@ -127,7 +131,9 @@ async def seed(products_per_seller: int = 14, progress: Callable[[int, int], Non
             if progress:
                 progress(made, total)
     made += await _extra_products()
-    return {"categories": added_categories, "sellers": len(SELLERS), "products": made, **await seed_money()}
+    money = await seed_money()
+    payouts = await seed_payouts(seller_ids, PAYOUT_DEMO_MINIMUM)  # after the ledger's demo: it pays its balances
+    return {"categories": added_categories, "sellers": len(SELLERS), "products": made, **money, **payouts}
 
 
 async def seed_money() -> dict[str, int]:

@@ -17,6 +17,7 @@ from market.ledger.tables import CommissionRule, LedgerAccount, LedgerEntry, Led
 from market.operators.tables import Operator
 from market.orders.tables import Order, OrderLine, SellerOrder, SellerOrderTransition
 from market.payments.tables import Payment, Refund, StripeEvent
+from market.payouts.tables import PayoutBatch, PayoutLine, SellerBankAccount
 from market.returns.tables import Return, ReturnLine, ReturnTransition
 from market.sellers.tables import ApiKey, Seller, SellerInvitation, SellerMember, SellerStatusChange
 from market.shipping.tables import CarrierReport, CodProblem, CodRemittanceLine, Parcel, ParcelEvent
@@ -65,6 +66,9 @@ APP_CONFIG = AppConfig(
         LedgerEntry,
         LedgerLine,
         CommissionRule,
+        SellerBankAccount,
+        PayoutBatch,
+        PayoutLine,
     ],
     migration_dependencies=[],
     commands=[],

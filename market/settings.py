@@ -85,6 +85,13 @@ class Settings:
     bank_feed_hmac_secret: str | None = field(default=None, repr=False)
     bank_feed_api_base: str | None = None
     bank_feed_api_token: str | None = field(default=None, repr=False)
+    # Payouts (market.payouts).
+    payout_account_cooling_off_h: int = 48
+    payout_minimum_vnd: int = 50_000
+    payout_weekday: int | None = 0
+    marketplace_legal_name: str = "Công ty TNHH Chợ Nông sản Tây Ninh"
+    marketplace_tax_code: str = "3901234567"
+    marketplace_address: str = "Phường Tân Ninh, Tỉnh Tây Ninh"
 
     @property
     def card_payments(self) -> bool:
@@ -164,6 +171,13 @@ class Settings:
             bank_feed_hmac_secret=reader.optional("BANK_FEED_HMAC_SECRET"),
             bank_feed_api_base=reader.optional("BANK_FEED_API_BASE"),
             bank_feed_api_token=reader.optional("BANK_FEED_API_TOKEN"),
+            # Payouts (market.payouts).
+            payout_account_cooling_off_h=reader.integer("PAYOUT_ACCOUNT_COOLING_OFF_H", 48, low=0, high=30 * 24),
+            payout_minimum_vnd=reader.integer("PAYOUT_MINIMUM_VND", 50_000, low=1, high=10_000_000_000),
+            payout_weekday=reader.weekday("PAYOUT_WEEKDAY", 0),
+            marketplace_legal_name=reader.text("MARKETPLACE_LEGAL_NAME", cls.marketplace_legal_name),
+            marketplace_tax_code=reader.text("MARKETPLACE_TAX_CODE", cls.marketplace_tax_code),
+            marketplace_address=reader.text("MARKETPLACE_ADDRESS", cls.marketplace_address),
         )
         _check_bank(settings, reader.problems)
         if settings.carrier_api_base and not (settings.carrier_partner_secret and settings.carrier_webhook_secret):
@@ -278,6 +292,20 @@ class _Reader:
             if not low <= value <= high:
                 raise ValueError(f"must be between {low} and {high} (got {value})")
             return value
+
+        return self._parse(name, default, parse)
+
+    def weekday(self, name: str, default: int | None) -> int | None:
+        """A day of the week, `mon`..`sun` (0..6, Monday first), or `off` (None)."""
+        days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+        def parse(raw: str) -> int | None:
+            lowered = raw.lower()[:3]
+            if lowered == "off":
+                return None
+            if lowered not in days:
+                raise ValueError(f"must be one of {', '.join(days)} or off (got {raw!r})")
+            return days.index(lowered)
 
         return self._parse(name, default, parse)
 

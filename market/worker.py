@@ -26,6 +26,7 @@ from market.core.resources import Resources, current
 from market.orders.jobs import complete_seller_orders, purge_idempotency_keys, release_expired_reservations
 from market.payments.jobs import reconcile as reconcile_stripe
 from market.payments.registry import close_clients as payment_clients
+from market.payouts.jobs import weekly_batch as weekly_payout_batch
 from market.returns.jobs import close_undisputed as close_undisputed_returns
 from market.settings import Settings
 from market.shipping.jobs import handoff_loop, raise_unremitted_cod
@@ -142,6 +143,7 @@ def build_worker(
             CronJob(reconcile_bank_feed, cron="*/10 * * * *"),
             CronJob(close_undisputed_returns, cron="23 * * * *"),
             CronJob(raise_unremitted_cod, cron="41 * * * *"),
+            CronJob(weekly_payout_batch, cron="7 * * * *"),  # acts on PAYOUT_WEEKDAY only
         ],
         concurrency=settings.worker_concurrency,
         startup=startup,

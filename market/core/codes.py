@@ -159,6 +159,11 @@ PROBLEMS: tuple[ProblemCode, ...] = (
       "Vietnamese date)", ("returns",)),
     P("dispute_window_closed", 409, "Dispute window closed", "disputing a refused return after its window (with "
       "`last_day`)", ("returns",)),
+    # Payouts.
+    P("nothing_to_pay", 409, "Nothing to pay", "creating a payout batch when no seller has the minimum available "
+      "and a bank account past its cooling-off", ("payouts",)),
+    P("payout_line_settled", 409, "Payout line settled", "marking a payout line that is not in the status the mark "
+      "needs, or paid with another bank reference (with `current_status`)", ("payouts",)),
 )
 
 C = Code
@@ -226,6 +231,11 @@ FIELD_CODES: tuple[Code, ...] = (
     C("bps_or_fixed", "a commission rule with both or neither of `bps` and `fixed`"),
     C("unknown_seller", "no such seller"),
     C("invalid_personal_id", "not a Vietnamese personal id number (12 digits of a citizen identity card)"),
+    # Payouts.
+    C("unknown_bank", "a bank BIN that is not a NAPAS member's"),
+    C("invalid_account_number", "a bank account number that is not 6 to 19 digits"),
+    C("invalid_holder_name", "an account holder name that is not 2 to 70 letters and spaces once its diacritics "
+      "are removed"),
 )
 
 WARNING_CODES: tuple[Code, ...] = (

@@ -20,15 +20,20 @@ from types import ModuleType
 from typing import Any
 
 PACKAGE = "market_api_client"
+BINARY_TYPES = ("application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "image/png")
+"""Files the API answers (statements, bank exports, QR codes): the generator handles them as
+application/octet-stream (a `File`), and warns about any other binary type."""
 
 
 def generate(document: dict[str, Any], directory: Path) -> tuple[ModuleType, list[str]]:
     """Generate the client into `directory`, import it, and return it with every warning the generator printed."""
     spec = directory / "openapi.json"
     spec.write_text(json.dumps(document))
+    config = directory / "config.json"
+    config.write_text(json.dumps({"content_type_overrides": dict.fromkeys(BINARY_TYPES, "application/octet-stream")}))
     generated = subprocess.run(
         [sys.executable, "-m", "openapi_python_client", "generate", "--path", str(spec), "--meta", "none",
-         "--output-path", str(directory / PACKAGE)],
+         "--output-path", str(directory / PACKAGE), "--config", str(config)],
         capture_output=True, text=True, timeout=300, check=False, env=_with_ruff(),
     )  # fmt: skip
     output = generated.stdout + generated.stderr

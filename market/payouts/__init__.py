@@ -1,0 +1,1 @@
+"""Paying sellers: their bank accounts, payout batches with bank exports, statements."""
