@@ -25,6 +25,12 @@ from market.checkout.api import CheckoutController
 from market.core.resources import Resources
 from market.geo.api import GeoController
 from market.health.api import HealthController
+from market.notifications.api import (
+    AdminNotificationController,
+    BuyerNotificationController,
+    SellerNotificationController,
+    UnsubscribeController,
+)
 from market.orders.api import (
     AdminOrderController,
     BuyerOrderController,
@@ -100,6 +106,7 @@ def _buyer_router(settings: Settings) -> Router:
             BuyerOrderController,
             BuyerTrackingController,
             BuyerReturnController,
+            BuyerNotificationController,
         ],
         middleware=[csrf_middleware(settings.secret_key), session_config(settings.session_ttl_s).middleware],
     )
@@ -154,6 +161,9 @@ def create_app(
         SearchController,
         GeoController,
         PaymentMethodController,
+        SellerNotificationController,
+        AdminNotificationController,
+        UnsubscribeController,
         _buyer_router(settings),
     ]
     route_handlers.extend(extra_route_handlers)

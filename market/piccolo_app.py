@@ -12,6 +12,7 @@ from market.catalog.tables import Category, Certification, Product, Variant
 from market.core.idempotency.tables import IdempotencyKey
 from market.core.outbox.tables import EventReceipt, OutboxEvent
 from market.inventory.tables import Harvest, StockLevel
+from market.notifications.tables import NotificationDelivery, NotificationPreference, StockAlert
 from market.operators.tables import Operator
 from market.orders.tables import Order, OrderLine, SellerOrder, SellerOrderTransition
 from market.payments.tables import Payment, Refund, StripeEvent
@@ -58,6 +59,9 @@ APP_CONFIG = AppConfig(
         ReturnTransition,
         CodProblem,
         CarrierReport,
+        NotificationPreference,
+        NotificationDelivery,
+        StockAlert,
     ],
     migration_dependencies=[],
     commands=[],

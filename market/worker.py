@@ -22,6 +22,8 @@ from market.core.loops import PollingLoop
 from market.core.outbox.delivery import deliver
 from market.core.outbox.relay import DELIVER_JOB, JobQueue, relay_once
 from market.core.resources import Resources, current
+from market.notifications.jobs import sender_loop as notification_sender
+from market.notifications.jobs import warn_expiring_certifications
 from market.orders.jobs import complete_seller_orders, purge_idempotency_keys, release_expired_reservations
 from market.payments.jobs import reconcile as reconcile_stripe
 from market.payments.registry import close_clients as payment_clients
@@ -37,6 +39,7 @@ log = structlog.get_logger(__name__)
 
 HANDLER_MODULES: tuple[str, ...] = (
     "market.catalog.jobs",
+    "market.notifications.jobs",
     "market.payments.jobs",
     "market.returns.jobs",
     "market.shipping.jobs",
@@ -107,6 +110,7 @@ def build_worker(
     *,
     with_search_sync: bool = True,
     with_handoff: bool = True,
+    with_notifications: bool = True,
 ) -> Worker[WorkerContext]:
     """The SAQ worker with the outbox relay (and the search indexer) started and stopped alongside it."""
     loops: list[PollingLoop | LeaderOnly] = [outbox_relay(queue, settings)]
@@ -115,6 +119,9 @@ def build_worker(
     handoff = handoff_loop(settings) if with_handoff else None
     if handoff is not None:
         loops.append(handoff)
+    sender = notification_sender(settings) if with_notifications else None
+    if sender is not None:
+        loops.append(sender)
     tasks: list[asyncio.Task[None]] = []
 
     async def startup(ctx: WorkerContext) -> None:
@@ -126,6 +133,8 @@ def build_worker(
         for loop in loops:
             loop.stop()
         await asyncio.gather(*tasks)
+        if sender is not None:
+            await sender.senders.close()
 
     return Worker(
         queue,
@@ -138,6 +147,7 @@ def build_worker(
             CronJob(reconcile_stripe, cron="*/10 * * * *"),
             CronJob(close_undisputed_returns, cron="23 * * * *"),
             CronJob(raise_unremitted_cod, cron="41 * * * *"),
+            CronJob(warn_expiring_certifications, cron="0 1 * * *"),  # 08:00 in Vietnam
         ],
         concurrency=settings.worker_concurrency,
         startup=startup,

@@ -156,6 +156,9 @@ PROBLEMS: tuple[ProblemCode, ...] = (
       "Vietnamese date)", ("returns",)),
     P("dispute_window_closed", 409, "Dispute window closed", "disputing a refused return after its window (with "
       "`last_day`)", ("returns",)),
+    # Notifications.
+    P("delivery_not_parked", 409, "Delivery not parked", "retrying a notification delivery that is not parked (with "
+      "`current_status`)", ("notifications",)),
 )
 
 C = Code
@@ -219,6 +222,9 @@ FIELD_CODES: tuple[Code, ...] = (
     C("refund_exceeds_payment", "a refund above what the payment has left"),
     C("duplicate_line", "a return naming a line twice"),
     C("exceeds_delivered", "a return of more than was delivered and not yet returned"),
+    # Notifications.
+    C("unknown_kind", "a notification preference for a kind of message that does not exist for this recipient"),
+    C("kind_required", "turning off (no channel) a kind of message that is not optional"),
 )
 
 WARNING_CODES: tuple[Code, ...] = (
