@@ -56,7 +56,7 @@ def test_every_kind_has_an_approved_zns_template_with_its_parameters() -> None:
     templates = {t["template_id"]: t for t in json.loads(TEMPLATES_FILE.read_text())}
     for kind in KINDS.values():
         for language in ("vi", "en"):
-            template = templates[kind.zns_template_id(language)]  # type: ignore[arg-type]
+            template = templates[kind.zns_template_id(language)]
             assert template["status"] == "ENABLE"
             assert [p["name"] for p in template["params"]] == list(kind.zns_params)
             assert "http" not in template["text"]
