@@ -25,7 +25,7 @@ import structlog
 
 from market.audit import service as audit
 from market.core import clock
-from market.core.db import fetch, transaction
+from market.core.db import fetch, in_transaction, transaction
 from market.core.errors import Conflict, NotFound
 from market.notifications import service
 from market.notifications.channels.base import Deferred, Outgoing, Refused, Sender, Unavailable
@@ -83,7 +83,13 @@ def build_senders(settings: Settings) -> Senders:
 
 
 async def send_once(senders: Senders, settings: Settings) -> int:
-    """Claim up to NOTIFY_BATCH_SIZE due deliveries and send them concurrently; returns how many were claimed."""
+    """Claim up to NOTIFY_BATCH_SIZE due deliveries and send them concurrently; returns how many were claimed.
+
+    Raises:
+        RuntimeError: when called with a database transaction open (no provider is ever called inside one).
+    """
+    if in_transaction():
+        raise RuntimeError("notifications are never sent with a database transaction open")
     rows = await fetch(CLAIM_SQL, clock.now(), settings.notify_batch_size, LEASE_S)
     await asyncio.gather(*(_send(senders, settings, dict(row)) for row in rows))
     return len(rows)
@@ -107,9 +113,9 @@ async def _send(senders: Senders, settings: Settings, row: dict[str, Any]) -> No
         message = outgoing(settings, row)
         provider_id = await sender.send(message)
     except Unavailable as exc:
-        await _retry(row, str(exc), settings.notify_max_attempts)
+        await _retry(row, _scrubbed(row, exc), settings.notify_max_attempts)
     except Refused as exc:
-        await _refused(row, str(exc))
+        await _refused(row, _scrubbed(row, exc))
     except Deferred as exc:
         await fetch(
             "UPDATE notification_delivery SET status = 'queued', next_attempt_at = $2, last_error = $3, "
@@ -126,6 +132,12 @@ async def _send(senders: Senders, settings: Settings, row: dict[str, Any]) -> No
             "attempts = attempts + 1, updated_at = now() WHERE id = $1",
             row["id"], provider_id[:100], message.rendered.subject,
         )  # fmt: skip
+
+
+def _scrubbed(row: dict[str, Any], exc: Exception) -> str:
+    """The error as the log keeps it: a provider's message may quote the address, the log only its mask."""
+    text = str(exc)
+    return text.replace(row["address"], service.mask(row["address"])) if row["address"] else text
 
 
 async def _retry(row: dict[str, Any], error: str, max_attempts: int) -> None:

@@ -69,9 +69,10 @@ class EmailSender:
                 if client is None or not client.is_connected:
                     client = await self._connect()
                 await client.send_message(mail)
-            except aiosmtplib.SMTPRecipientsRefused as exc:
+            except aiosmtplib.SMTPRecipientsRefused as exc:  # 4xx: try later; 5xx: this address never works
                 await self._discard(client)
-                raise Refused(f"recipient refused: {exc}") from exc
+                permanent = any(refusal.code >= 500 for refusal in exc.recipients)
+                raise (Refused if permanent else Unavailable)(f"recipient refused: {exc}") from exc
             except aiosmtplib.SMTPResponseException as exc:
                 await self._discard(client)
                 if 500 <= exc.code < 600:
