@@ -12,6 +12,7 @@ what it receives in memory, and a page that shows it.
 from __future__ import annotations
 
 import html
+import logging
 import os
 import threading
 from datetime import UTC, datetime
@@ -112,6 +113,7 @@ def faults(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_app(smtp_host: str = "127.0.0.1", smtp_port: int = 8025) -> Litestar:
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
     controller = Controller(MAILBOX, hostname=smtp_host, port=smtp_port)
 
     def start() -> None:

@@ -23,6 +23,7 @@ class Sim:
         self.port = free_port()
         self.factory, self.probe, self.env = factory, probe, env
         self.process: subprocess.Popen[bytes] | None = None
+        self.prefix: list[str] = []  # e.g. ["nice", "-n", "10"] (the benchmark)
 
     @property
     def url(self) -> str:
@@ -31,7 +32,7 @@ class Sim:
     def start(self) -> None:
         if self.process is not None and self.process.poll() is None:
             return
-        argv = granian_argv(self.factory, "127.0.0.1", self.port)
+        argv = [*self.prefix, *granian_argv(self.factory, "127.0.0.1", self.port)]
         self.process = subprocess.Popen(argv, env={**os.environ, **self.env}, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
