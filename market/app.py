@@ -32,6 +32,12 @@ from market.core.resources import Resources
 from market.geo.api import GeoController
 from market.health.api import HealthController
 from market.ledger.api import AdminLedgerController, SellerLedgerController
+from market.notifications.api import (
+    AdminNotificationController,
+    BuyerNotificationController,
+    SellerNotificationController,
+    UnsubscribeController,
+)
 from market.orders.api import (
     AdminOrderController,
     BuyerOrderController,
@@ -108,6 +114,7 @@ def _buyer_router(settings: Settings) -> Router:
             BuyerOrderController,
             BuyerTrackingController,
             BuyerReturnController,
+            BuyerNotificationController,
         ],
         middleware=[csrf_middleware(settings.secret_key), session_config(settings.session_ttl_s).middleware],
     )
@@ -170,6 +177,9 @@ def create_app(
         AdminBankReconcileController,
         SellerPayoutController,
         AdminPayoutController,
+        SellerNotificationController,
+        AdminNotificationController,
+        UnsubscribeController,
         _buyer_router(settings),
     ]
     route_handlers.extend(extra_route_handlers)

@@ -97,6 +97,37 @@ def stripe_sim(host: str, port: int) -> None:
 
     click.echo(f"Stripe simulator on http://{host}:{port} (confirm or decline payments: the page at /)")
     serve(host, port)
+# Notifications: the local stand-ins of the mail server, Zalo ZNS and the SMS provider (market.simulators).
+
+
+@main.command("mail-sim")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8026, show_default=True, type=int, help="The mailbox page and JSON.")
+@click.option("--smtp-port", default=8025, show_default=True, type=int)
+def mail_sim(host: str, port: int, smtp_port: int) -> None:
+    """Serve a real local SMTP server (aiosmtpd) and the page of the mail it received (SMTP_HOST/SMTP_PORT of
+    the app point at it)."""
+    os.environ["MAIL_SIM_SMTP_HOST"], os.environ["MAIL_SIM_SMTP_PORT"] = host, str(smtp_port)
+    click.echo(f"mail simulator: SMTP {host}:{smtp_port}, mailbox http://{host}:{port}/")
+    _granian("market.simulators.mail:create_from_env", host, port, 1)
+
+
+@main.command("zns-sim")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8027, show_default=True, type=int)
+def zns_sim(host: str, port: int) -> None:
+    """Serve the Zalo ZNS simulator (approved templates, parameter limits, daily quota: ZNS_SIM_DAILY_QUOTA)."""
+    click.echo(f"ZNS simulator on http://{host}:{port} (sent: GET /_sim/messages)")
+    _granian("market.simulators.zns:create_from_env", host, port, 1)
+
+
+@main.command("sms-sim")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8028, show_default=True, type=int)
+def sms_sim(host: str, port: int) -> None:
+    """Serve the SMS provider simulator (Decree 91/2020 rules on promotional messages)."""
+    click.echo(f"SMS simulator on http://{host}:{port} (sent: GET /_sim/messages)")
+    _granian("market.simulators.sms:create_from_env", host, port, 1)
 
 
 @main.group("cod")

@@ -14,6 +14,7 @@ from market.core.idempotency.tables import IdempotencyKey
 from market.core.outbox.tables import EventReceipt, OutboxEvent
 from market.inventory.tables import Harvest, StockLevel
 from market.ledger.tables import CommissionRule, LedgerAccount, LedgerEntry, LedgerLine
+from market.notifications.tables import NotificationDelivery, NotificationPreference, StockAlert
 from market.operators.tables import Operator
 from market.orders.tables import Order, OrderLine, SellerOrder, SellerOrderTransition
 from market.payments.tables import Payment, Refund, StripeEvent
@@ -69,6 +70,9 @@ APP_CONFIG = AppConfig(
         SellerBankAccount,
         PayoutBatch,
         PayoutLine,
+        NotificationPreference,
+        NotificationDelivery,
+        StockAlert,
     ],
     migration_dependencies=[],
     commands=[],

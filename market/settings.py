@@ -92,6 +92,23 @@ class Settings:
     marketplace_legal_name: str = "Công ty TNHH Chợ Nông sản Tây Ninh"
     marketplace_tax_code: str = "3901234567"
     marketplace_address: str = "Phường Tân Ninh, Tỉnh Tây Ninh"
+    # Notifications (market.notifications): the channels' providers and the messages' links.
+    marketplace_name: str = "Chợ Nông Sản Tây Ninh"
+    public_base_url: str = "http://127.0.0.1:8000"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_starttls: bool = False
+    mail_from: str = "Chợ Nông Sản Tây Ninh <no-reply@localhost>"
+    zns_api_base: str | None = None
+    zns_access_token: str | None = field(default=None, repr=False)
+    sms_api_base: str | None = None
+    sms_api_key: str | None = field(default=None, repr=False)
+    sms_brandname: str = "CHONONGSAN"
+    notify_max_attempts: int = 12
+    notify_batch_size: int = 100
+    notify_timeout_s: float = 5.0
 
     @property
     def card_payments(self) -> bool:
@@ -178,6 +195,23 @@ class Settings:
             marketplace_legal_name=reader.text("MARKETPLACE_LEGAL_NAME", cls.marketplace_legal_name),
             marketplace_tax_code=reader.text("MARKETPLACE_TAX_CODE", cls.marketplace_tax_code),
             marketplace_address=reader.text("MARKETPLACE_ADDRESS", cls.marketplace_address),
+            # Notifications.
+            marketplace_name=reader.text("MARKETPLACE_NAME", cls.marketplace_name),
+            public_base_url=reader.text("PUBLIC_BASE_URL", cls.public_base_url).rstrip("/"),
+            smtp_host=reader.optional("SMTP_HOST"),
+            smtp_port=reader.integer("SMTP_PORT", 25, low=1, high=65_535),
+            smtp_username=reader.optional("SMTP_USERNAME"),
+            smtp_password=reader.optional("SMTP_PASSWORD"),
+            smtp_starttls=reader.boolean("SMTP_STARTTLS", False),
+            mail_from=reader.text("MAIL_FROM", cls.mail_from),
+            zns_api_base=reader.optional("ZNS_API_BASE"),
+            zns_access_token=reader.optional("ZNS_ACCESS_TOKEN"),
+            sms_api_base=reader.optional("SMS_API_BASE"),
+            sms_api_key=reader.optional("SMS_API_KEY"),
+            sms_brandname=reader.text("SMS_BRANDNAME", cls.sms_brandname),
+            notify_max_attempts=reader.integer("NOTIFY_MAX_ATTEMPTS", 12, low=1, high=100),
+            notify_batch_size=reader.integer("NOTIFY_BATCH_SIZE", 100, low=1, high=2_000),
+            notify_timeout_s=reader.number("NOTIFY_TIMEOUT_S", 5.0, low=0.1, high=60),
         )
         _check_bank(settings, reader.problems)
         if settings.carrier_api_base and not (settings.carrier_partner_secret and settings.carrier_webhook_secret):
@@ -186,6 +220,17 @@ class Settings:
             reader.problems.append(("STRIPE_SECRET_KEY", "needs STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET too"))
         if settings.stripe_api_base and urlsplit(settings.stripe_api_base).scheme not in ("http", "https"):
             reader.problems.append(("STRIPE_API_BASE", "must be an http(s) URL"))
+        for name, url in (
+            ("PUBLIC_BASE_URL", settings.public_base_url),
+            ("ZNS_API_BASE", settings.zns_api_base),
+            ("SMS_API_BASE", settings.sms_api_base),
+        ):
+            if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname):
+                reader.problems.append((name, "must be an http(s) URL with a host"))
+        if settings.zns_api_base and not settings.zns_access_token:
+            reader.problems.append(("ZNS_API_BASE", "needs ZNS_ACCESS_TOKEN"))
+        if settings.sms_api_base and not settings.sms_api_key:
+            reader.problems.append(("SMS_API_BASE", "needs SMS_API_KEY"))
         if env == "production" and not settings.meili_master_key:
             reader.problems.append(("MEILI_MASTER_KEY", "required when MARKET_ENV=production"))
         if reader.problems:

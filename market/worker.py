@@ -23,6 +23,8 @@ from market.core.loops import PollingLoop
 from market.core.outbox.delivery import deliver
 from market.core.outbox.relay import DELIVER_JOB, JobQueue, relay_once
 from market.core.resources import Resources, current
+from market.notifications.jobs import sender_loop as notification_sender
+from market.notifications.jobs import warn_expiring_certifications
 from market.orders.jobs import complete_seller_orders, purge_idempotency_keys, release_expired_reservations
 from market.payments.jobs import reconcile as reconcile_stripe
 from market.payments.registry import close_clients as payment_clients
@@ -41,6 +43,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "market.banking.jobs",
     "market.catalog.jobs",
     "market.ledger.jobs",
+    "market.notifications.jobs",
     "market.payments.jobs",
     "market.returns.jobs",
     "market.shipping.jobs",
@@ -111,6 +114,7 @@ def build_worker(
     *,
     with_search_sync: bool = True,
     with_handoff: bool = True,
+    with_notifications: bool = True,
 ) -> Worker[WorkerContext]:
     """The SAQ worker with the outbox relay (and the search indexer) started and stopped alongside it."""
     loops: list[PollingLoop | LeaderOnly] = [outbox_relay(queue, settings)]
@@ -119,6 +123,9 @@ def build_worker(
     handoff = handoff_loop(settings) if with_handoff else None
     if handoff is not None:
         loops.append(handoff)
+    sender = notification_sender(settings) if with_notifications else None
+    if sender is not None:
+        loops.append(sender)
     tasks: list[asyncio.Task[None]] = []
 
     async def startup(ctx: WorkerContext) -> None:
@@ -130,6 +137,8 @@ def build_worker(
         for loop in loops:
             loop.stop()
         await asyncio.gather(*tasks)
+        if sender is not None:
+            await sender.senders.close()
 
     return Worker(
         queue,
@@ -144,6 +153,7 @@ def build_worker(
             CronJob(close_undisputed_returns, cron="23 * * * *"),
             CronJob(raise_unremitted_cod, cron="41 * * * *"),
             CronJob(weekly_payout_batch, cron="7 * * * *"),  # acts on PAYOUT_WEEKDAY only
+            CronJob(warn_expiring_certifications, cron="0 1 * * *"),  # 08:00 in Vietnam
         ],
         concurrency=settings.worker_concurrency,
         startup=startup,

@@ -74,6 +74,12 @@ os.environ["CARRIER_PARTNER_SECRET"] = CARRIER_SIM.partner_secret
 os.environ["CARRIER_WEBHOOK_SECRET"] = CARRIER_SIM.webhook_secret
 os.environ["CARRIER_TIMEOUT_S"] = "1"
 
+from tests.fakes.notify import NotifySims  # noqa: E402
+
+# Email, Zalo ZNS and SMS go to market's own simulators (market.simulators), started by the `notify_sims` fixture.
+NOTIFY_SIMS = NotifySims()
+os.environ.update(NOTIFY_SIMS.env())
+
 import httpx  # noqa: E402
 import pytest  # noqa: E402
 from litestar import Litestar  # noqa: E402
@@ -115,6 +121,20 @@ def bank_sim() -> BankSim:
     BANK_SIM.call("/_sim/reset")
     BANK_SIM.call("/_sim/config", {"webhook_url": None})
     return BANK_SIM
+
+
+@pytest.fixture
+def notify_sims() -> NotifySims:
+    """The mail server, ZNS and SMS simulators over real sockets (started once, reset before each test)."""
+    NOTIFY_SIMS.start()
+    NOTIFY_SIMS.reset()
+    return NOTIFY_SIMS
+
+
+@pytest.fixture(scope="session", autouse=True)
+def stop_notify_sims() -> Iterator[None]:
+    yield
+    NOTIFY_SIMS.stop()
 
 
 @pytest.fixture

@@ -164,6 +164,9 @@ PROBLEMS: tuple[ProblemCode, ...] = (
       "and a bank account past its cooling-off", ("payouts",)),
     P("payout_line_settled", 409, "Payout line settled", "marking a payout line that is not in the status the mark "
       "needs, or paid with another bank reference (with `current_status`)", ("payouts",)),
+    # Notifications.
+    P("delivery_not_parked", 409, "Delivery not parked", "retrying a notification delivery that is not parked (with "
+      "`current_status`)", ("notifications",)),
 )
 
 C = Code
@@ -236,6 +239,9 @@ FIELD_CODES: tuple[Code, ...] = (
     C("invalid_account_number", "a bank account number that is not 6 to 19 digits"),
     C("invalid_holder_name", "an account holder name that is not 2 to 70 letters and spaces once its diacritics "
       "are removed"),
+    # Notifications.
+    C("unknown_kind", "a notification preference for a kind of message that does not exist for this recipient"),
+    C("kind_required", "turning off (no channel) a kind of message that is not optional"),
 )
 
 WARNING_CODES: tuple[Code, ...] = (

@@ -176,12 +176,16 @@ def backoff_s(attempts: int) -> float:
 async def _failed(parcel: dict[str, Any], error: str) -> str:
     attempts = parcel["attempts"] + 1
     parked = attempts >= MAX_ATTEMPTS
-    await fetch(
-        "UPDATE parcel SET attempts = $2, last_error = $3, status = CASE WHEN $4 THEN 'parked' ELSE status END, "
-        "next_attempt_at = CASE WHEN $4 THEN NULL ELSE now() + make_interval(secs => $5) END, updated_at = now() "
-        "WHERE id = $1 AND status = 'pending'",
-        parcel["id"], attempts, error[:500], parked, backoff_s(attempts),
-    )  # fmt: skip
+    async with transaction():  # a parked parcel is news to its seller (market.notifications): `parcel.parked`
+        moved = await fetch(
+            "UPDATE parcel SET attempts = $2, last_error = $3, status = CASE WHEN $4 THEN 'parked' ELSE status END, "
+            "next_attempt_at = CASE WHEN $4 THEN NULL ELSE now() + make_interval(secs => $5) END, updated_at = now() "
+            "WHERE id = $1 AND status = 'pending' RETURNING seller_order_id, return_id",
+            parcel["id"], attempts, error[:500], parked, backoff_s(attempts),
+        )  # fmt: skip
+        if moved and parked:
+            await record("parcel.parked", {"parcel_id": parcel["id"], "seller_order_id": moved[0]["seller_order_id"],
+                                           "return_id": moved[0]["return_id"], "error": error[:200]})  # fmt: skip
     log.warning("handoff_failed", parcel_id=parcel["id"], attempts=attempts, parked=parked, error=error)
     return "parked" if parked else "retry"
 

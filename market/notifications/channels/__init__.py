@@ -1,0 +1,1 @@
+"""The channels behind one interface (`base.Sender`): email by SMTP, Zalo ZNS, SMS."""
