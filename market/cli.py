@@ -75,6 +75,16 @@ def carrier_sim(host: str, port: int) -> None:
     _granian("market.shipping.simulator:create_from_env", host, port, 1)
 
 
+@main.command("webhook-sink")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8701, show_default=True, type=int)
+def webhook_sink(host: str, port: int) -> None:
+    """Serve a local receiver of seller webhooks (market.simulators.webhook_sink): POST /hooks/<box> stores a
+    delivery, GET / shows the latest of every box."""
+    click.echo(f"webhook sink on http://{host}:{port} (deliveries: GET /)")
+    _granian("market.simulators.webhook_sink:create_app", host, port, 1)
+
+
 @main.group("cod")
 def cod_group() -> None:
     """Cash on delivery commands."""

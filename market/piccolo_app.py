@@ -18,6 +18,7 @@ from market.payments.tables import Payment, Refund, StripeEvent
 from market.returns.tables import Return, ReturnLine, ReturnTransition
 from market.sellers.tables import ApiKey, Seller, SellerInvitation, SellerMember, SellerStatusChange
 from market.shipping.tables import CarrierReport, CodProblem, CodRemittanceLine, Parcel, ParcelEvent
+from market.webhooks.tables import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from search.tables import SearchPending
 
 APP_CONFIG = AppConfig(
@@ -58,6 +59,9 @@ APP_CONFIG = AppConfig(
         ReturnTransition,
         CodProblem,
         CarrierReport,
+        WebhookEndpoint,
+        WebhookDelivery,
+        WebhookAttempt,
     ],
     migration_dependencies=[],
     commands=[],

@@ -75,6 +75,12 @@ class Settings:
     carrier_timeout_s: float = 2.0
     carrier_quote_timeout_s: float = 0.3
     cod_remittance_due_days: int = 7
+    # Seller webhooks (market.webhooks).
+    webhook_allow_loopback: bool = False
+    webhook_timeout_s: float = 10.0
+    webhook_secret_overlap_s: int = 86_400
+    webhook_concurrency: int = 50
+    webhook_per_endpoint: int = 2
 
     @property
     def card_payments(self) -> bool:
@@ -140,6 +146,12 @@ class Settings:
             carrier_timeout_s=reader.number("CARRIER_TIMEOUT_S", 2.0, low=0.1, high=60),
             carrier_quote_timeout_s=reader.number("CARRIER_QUOTE_TIMEOUT_S", 0.3, low=0.05, high=10),
             cod_remittance_due_days=reader.integer("COD_REMITTANCE_DUE_DAYS", 7, low=1, high=90),
+            # Seller webhooks (market.webhooks).
+            webhook_allow_loopback=reader.boolean("WEBHOOK_ALLOW_LOOPBACK", False),
+            webhook_timeout_s=reader.number("WEBHOOK_TIMEOUT_S", 10.0, low=0.1, high=60),
+            webhook_secret_overlap_s=reader.integer("WEBHOOK_SECRET_OVERLAP_S", 86_400, low=0, high=30 * 86_400),
+            webhook_concurrency=reader.integer("WEBHOOK_CONCURRENCY", 50, low=1, high=1_000),
+            webhook_per_endpoint=reader.integer("WEBHOOK_PER_ENDPOINT", 2, low=1, high=20),
         )
         if settings.carrier_api_base and not (settings.carrier_partner_secret and settings.carrier_webhook_secret):
             reader.problems.append(("CARRIER_API_BASE", "needs CARRIER_PARTNER_SECRET and CARRIER_WEBHOOK_SECRET"))
@@ -147,6 +159,8 @@ class Settings:
             reader.problems.append(("STRIPE_SECRET_KEY", "needs STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET too"))
         if settings.stripe_api_base and urlsplit(settings.stripe_api_base).scheme not in ("http", "https"):
             reader.problems.append(("STRIPE_API_BASE", "must be an http(s) URL"))
+        if env == "production" and settings.webhook_allow_loopback:
+            reader.problems.append(("WEBHOOK_ALLOW_LOOPBACK", "only for development and test, never in production"))
         if env == "production" and not settings.meili_master_key:
             reader.problems.append(("MEILI_MASTER_KEY", "required when MARKET_ENV=production"))
         if reader.problems:
