@@ -107,10 +107,9 @@ async def post(
 
     parts = urlsplit(url)
     host = parts.hostname or ""
-    allowed = parts.scheme == "https" or (parts.scheme == "http" and allow_loopback and is_loopback_literal(host))
-    addresses = await checked_addresses(host, allow_loopback, resolve) if allowed else []
-    if not addresses:
-        return done(None, "host_not_allowed")
+    addresses = await checked_addresses(host, allow_loopback, resolve) if parts.scheme in ("http", "https") else []
+    if not addresses or (parts.scheme == "http" and not addresses[0].is_loopback):
+        return done(None, "host_not_allowed")  # plain http: only to this machine, in development and tests
     address = addresses[0]
     literal = f"[{address}]" if address.version == 6 else str(address)
     port = parts.port
