@@ -435,3 +435,27 @@ async def test_a_hanging_endpoint_does_not_delay_other_sellers(
     assert len(arrived) == 3 and max(arrived.values()) < 1.5, arrived  # while the hanging one still holds its lane
     assert hung[0]["n"] == 0  # its first two attempts were still waiting out the 3 s timeout
     assert len(await sink.received(boxes[0])) == 2  # per_endpoint: two at a time reached it, the rest waited
+
+
+async def test_the_worker_delivers_a_take_down_to_the_seller(
+    client: httpx.AsyncClient, operator: str, categories: None, sink: WebhookSink, worker: Callable[..., Any]
+) -> None:
+    """The whole path: an operator's action, the outbox, the worker's handler and its sender loop, the receiver."""
+    shop = await seller_with_products(client, operator, [{}])
+    box = sink.box()
+    endpoint = await register(client, shop["session"], box, ["product.taken_down"])
+    product = shop["products"][0]["id"]
+    taken = await client.post(f"/admin/v1/products/{product}/take-down", json={"reason": "Ảnh không đúng sản phẩm"},
+                              headers=bearer(operator))  # fmt: skip
+    assert taken.status_code == 200, taken.text
+    await worker()
+    for _ in range(100):
+        received = await sink.received(box)
+        if received:
+            break
+        await asyncio.sleep(0.05)
+    [got] = received
+    body = json.loads(got["body"])
+    assert body["type"] == "product.taken_down"
+    assert body["data"] == {"product_id": product, "seller_id": shop["seller"]["id"]}
+    assert documented_verifier()(got["body"].encode(), got["headers"]["market-signature"], endpoint["secret"])
