@@ -71,6 +71,7 @@ from market.web.observability import RequestContextMiddleware, access_lines, con
 from market.web.problems import exception_handlers
 from market.web.responses import ContractResponse
 from market.web.sessions import SESSION_STORE, BuyerSessionStore, session_config
+from market.webhooks.api import SellerWebhookController
 from search.api import SearchController
 
 API_DESCRIPTION = (
@@ -180,6 +181,7 @@ def create_app(
         SellerNotificationController,
         AdminNotificationController,
         UnsubscribeController,
+        SellerWebhookController,
         _buyer_router(settings),
     ]
     route_handlers.extend(extra_route_handlers)

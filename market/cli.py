@@ -128,6 +128,14 @@ def sms_sim(host: str, port: int) -> None:
     """Serve the SMS provider simulator (Decree 91/2020 rules on promotional messages)."""
     click.echo(f"SMS simulator on http://{host}:{port} (sent: GET /_sim/messages)")
     _granian("market.simulators.sms:create_from_env", host, port, 1)
+@main.command("webhook-sink")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8703, show_default=True, type=int)
+def webhook_sink(host: str, port: int) -> None:
+    """Serve a local receiver of seller webhooks (market.simulators.webhook_sink): POST /hooks/<box> stores a
+    delivery, GET / shows the latest of every box."""
+    click.echo(f"webhook sink on http://{host}:{port} (deliveries: GET /)")
+    _granian("market.simulators.webhook_sink:create_app", host, port, 1)
 
 
 @main.group("cod")

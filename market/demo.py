@@ -111,6 +111,7 @@ async def seed(products_per_seller: int = 14, progress: Callable[[int, int], Non
     """Load the demo (idempotent: nothing is written when it is already there). Returns what was created."""
     added_categories = await seed_categories()
     if await Seller.exists().where(Seller.slug == FIRST_SELLER_SLUG).run():
+        await seed_webhooks()
         return {"categories": added_categories, "sellers": 0, "products": 0, **await seed_money()}
     rng = random.Random(2026)  # noqa: S311 - reproducible demo data
     total = len(SELLERS) * products_per_seller
@@ -131,6 +132,7 @@ async def seed(products_per_seller: int = 14, progress: Callable[[int, int], Non
             if progress:
                 progress(made, total)
     made += await _extra_products()
+    await seed_webhooks()
     money = await seed_money()
     payouts = await seed_payouts(seller_ids, PAYOUT_DEMO_MINIMUM)  # after the ledger's demo: it pays its balances
     return {"categories": added_categories, "sellers": len(SELLERS), "products": made, **money, **payouts}
@@ -247,3 +249,37 @@ def specialty_rows() -> list[dict[str, Any]]:
     keys = ("name", "category", "unit", "unit_size", "price", "weight_g", "storage", "shelf_life_days",
             "catch_weight", "preorder")  # fmt: skip
     return [dict(zip(keys, item, strict=True)) for items in SPECIALTIES.values() for item in items]
+
+
+# Seller webhooks: the first demo seller's endpoint on the local sink (`market webhook-sink`, deploy/dev run).
+DEMO_WEBHOOK_URL = "http://127.0.0.1:8703/hooks/demo1"
+
+
+async def seed_webhooks() -> str | None:
+    """Register the first demo seller's webhook endpoint on the local sink (for every event), once, when the
+    settings allow loopback receivers (development); hand the sink its secret so that it shows each delivery's
+    signature verified. Returns the endpoint's id (None when not in development)."""
+    import httpx
+
+    from market.core.resources import current
+    from market.webhooks import service as webhooks
+    from market.webhooks.tables import WebhookEndpoint
+
+    if not current().settings.webhook_allow_loopback:
+        return None
+    seller = await Seller.objects().where(Seller.slug == FIRST_SELLER_SLUG).first().run()
+    if seller is None:
+        return None
+    endpoint = await WebhookEndpoint.objects().where(
+        (WebhookEndpoint.seller == seller.id) & (WebhookEndpoint.url == DEMO_WEBHOOK_URL)
+    ).first().run()  # fmt: skip
+    if endpoint is None:
+        actor = webhooks.Actor(seller.id, DEMO_ACTOR)
+        endpoint, _ = await webhooks.create_endpoint(actor, DEMO_WEBHOOK_URL, ["*"], "demo: the local sink", True)
+    try:  # the sink keeps its boxes in memory: tell it the secret on every seed
+        async with httpx.AsyncClient(timeout=2) as client:
+            await client.post(DEMO_WEBHOOK_URL.replace("/hooks/", "/_sink/boxes/") + "/secret",
+                              json={"secret": endpoint.secret})  # fmt: skip
+    except httpx.HTTPError:
+        pass  # no sink running: deliveries are retried until it is
+    return endpoint.id

@@ -22,6 +22,7 @@ from market.payouts.tables import PayoutBatch, PayoutLine, SellerBankAccount
 from market.returns.tables import Return, ReturnLine, ReturnTransition
 from market.sellers.tables import ApiKey, Seller, SellerInvitation, SellerMember, SellerStatusChange
 from market.shipping.tables import CarrierReport, CodProblem, CodRemittanceLine, Parcel, ParcelEvent
+from market.webhooks.tables import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from search.tables import SearchPending
 
 APP_CONFIG = AppConfig(
@@ -73,6 +74,9 @@ APP_CONFIG = AppConfig(
         NotificationPreference,
         NotificationDelivery,
         StockAlert,
+        WebhookEndpoint,
+        WebhookDelivery,
+        WebhookAttempt,
     ],
     migration_dependencies=[],
     commands=[],

@@ -109,6 +109,12 @@ class Settings:
     notify_max_attempts: int = 12
     notify_batch_size: int = 100
     notify_timeout_s: float = 5.0
+    # Seller webhooks (market.webhooks).
+    webhook_allow_loopback: bool = False
+    webhook_timeout_s: float = 10.0
+    webhook_secret_overlap_s: int = 86_400
+    webhook_concurrency: int = 50
+    webhook_per_endpoint: int = 2
 
     @property
     def card_payments(self) -> bool:
@@ -212,6 +218,12 @@ class Settings:
             notify_max_attempts=reader.integer("NOTIFY_MAX_ATTEMPTS", 12, low=1, high=100),
             notify_batch_size=reader.integer("NOTIFY_BATCH_SIZE", 100, low=1, high=2_000),
             notify_timeout_s=reader.number("NOTIFY_TIMEOUT_S", 5.0, low=0.1, high=60),
+            # Seller webhooks (market.webhooks).
+            webhook_allow_loopback=reader.boolean("WEBHOOK_ALLOW_LOOPBACK", False),
+            webhook_timeout_s=reader.number("WEBHOOK_TIMEOUT_S", 10.0, low=0.1, high=60),
+            webhook_secret_overlap_s=reader.integer("WEBHOOK_SECRET_OVERLAP_S", 86_400, low=0, high=30 * 86_400),
+            webhook_concurrency=reader.integer("WEBHOOK_CONCURRENCY", 50, low=1, high=1_000),
+            webhook_per_endpoint=reader.integer("WEBHOOK_PER_ENDPOINT", 2, low=1, high=20),
         )
         _check_bank(settings, reader.problems)
         if settings.carrier_api_base and not (settings.carrier_partner_secret and settings.carrier_webhook_secret):
@@ -231,6 +243,8 @@ class Settings:
             reader.problems.append(("ZNS_API_BASE", "needs ZNS_ACCESS_TOKEN"))
         if settings.sms_api_base and not settings.sms_api_key:
             reader.problems.append(("SMS_API_BASE", "needs SMS_API_KEY"))
+        if env == "production" and settings.webhook_allow_loopback:
+            reader.problems.append(("WEBHOOK_ALLOW_LOOPBACK", "only for development and test, never in production"))
         if env == "production" and not settings.meili_master_key:
             reader.problems.append(("MEILI_MASTER_KEY", "required when MARKET_ENV=production"))
         if reader.problems:

@@ -33,6 +33,7 @@ from market.returns.jobs import close_undisputed as close_undisputed_returns
 from market.settings import Settings
 from market.shipping.jobs import handoff_loop, raise_unremitted_cod
 from market.shipping.registry import close_clients as carrier_clients
+from market.webhooks.jobs import sender_loop as webhook_sender
 from search import indexer
 from search.index import index_uid
 from search.indexer import IndexSync
@@ -47,6 +48,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     "market.payments.jobs",
     "market.returns.jobs",
     "market.shipping.jobs",
+    "market.webhooks.jobs",
     "search.handlers",
 )
 """Modules whose import registers event handlers; each context with a `jobs.py` adds itself here."""
@@ -115,6 +117,7 @@ def build_worker(
     with_search_sync: bool = True,
     with_handoff: bool = True,
     with_notifications: bool = True,
+    with_webhooks: bool = True,
 ) -> Worker[WorkerContext]:
     """The SAQ worker with the outbox relay (and the search indexer) started and stopped alongside it."""
     loops: list[PollingLoop | LeaderOnly] = [outbox_relay(queue, settings)]
@@ -126,6 +129,8 @@ def build_worker(
     sender = notification_sender(settings) if with_notifications else None
     if sender is not None:
         loops.append(sender)
+    if with_webhooks:
+        loops.append(webhook_sender(settings))
     tasks: list[asyncio.Task[None]] = []
 
     async def startup(ctx: WorkerContext) -> None:

@@ -36,6 +36,7 @@ os.environ["LOG_LEVEL"] = "warning"
 os.environ["RETURN_WINDOW_DAYS"] = "3"
 os.environ["COD_REMITTANCE_DUE_DAYS"] = "7"
 os.environ["GUEST_CHECKOUTS_PER_ADDRESS"] = "100"  # the racing tests check out 60 guests from one address
+os.environ["WEBHOOK_ALLOW_LOOPBACK"] = "true"  # seller webhooks to the local sink (tests/fakes/webhook_sink.py)
 
 from tests.fakes.stripe import FakeStripe  # noqa: E402
 

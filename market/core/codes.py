@@ -95,7 +95,7 @@ PROBLEMS: tuple[ProblemCode, ...] = (
     P("not_a_member", 403, "Not a member", "a seller session for a seller the account is not a member of",
       ("sellers",)),
     P("owner_only", 403, "Owner only", "a member (not the owner) or an API key doing what only the owner may",
-      ("sellers", "catalog", "orders", "shipping", "returns")),
+      ("sellers", "catalog", "orders", "shipping", "returns", "webhooks")),
     P("insufficient_scope", 403, "Insufficient scope", "an API key without the scope the action needs (`scope` names "
       "it)", ("sellers", "catalog", "orders", "shipping", "returns")),
     P("already_member", 409, "Already a member", "inviting someone who is already a member", ("sellers",)),
@@ -167,6 +167,11 @@ PROBLEMS: tuple[ProblemCode, ...] = (
     # Notifications.
     P("delivery_not_parked", 409, "Delivery not parked", "retrying a notification delivery that is not parked (with "
       "`current_status`)", ("notifications",)),
+    # Seller webhooks.
+    P("webhook_endpoints_limit", 409, "Too many webhook endpoints", "registering a 17th live webhook endpoint",
+      ("webhooks",)),
+    P("webhook_endpoint_disabled", 409, "Webhook endpoint disabled", "redelivering to an endpoint that is disabled "
+      "(with `endpoint_status`): enable it first", ("webhooks",)),
 )
 
 C = Code

@@ -18,12 +18,15 @@ MAX_URL_LENGTH = 2000
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-async def check_public_https_url(url: str, field: str, trusted_hosts: tuple[str, ...]) -> FieldError | None:
+async def check_public_https_url(
+    url: str, field: str, trusted_hosts: tuple[str, ...], *, what: str = "image", loopback: bool = False
+) -> FieldError | None:
     """None when the URL is acceptable, else the field error that says why.
 
     Every refused host gets the same answer, `host_not_allowed`, whether it does not resolve, is not a valid host
     name, or resolves to an internal address: a different answer for each would let a seller map the internal
-    names the server can resolve."""
+    names the server can resolve. `what` names the URL in the messages; `loopback` (development and tests only)
+    also accepts `http://127.0.0.1` and `http://[::1]`, for a receiver on the same machine."""
     if len(url) > MAX_URL_LENGTH:
         return FieldError(field, "too_long", f"At most {MAX_URL_LENGTH} characters.")
     try:
@@ -32,15 +35,24 @@ async def check_public_https_url(url: str, field: str, trusted_hosts: tuple[str,
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError:
         return FieldError(field, "invalid_url", "Not a URL.")
-    if parts.scheme != "https" or not host:
-        return FieldError(field, "https_required", "Image URLs must start with https://.")
+    local = loopback and is_loopback_literal(host or "")
+    if not host or (parts.scheme != "https" and not (local and parts.scheme == "http")):
+        return FieldError(field, "https_required", f"{what.capitalize()} URLs must start with https://.")
     if parts.username or parts.password:
         return FieldError(field, "invalid_url", "URLs with credentials are not accepted.")
-    if host.lower() in trusted_hosts:
+    if local or host.lower() in trusted_hosts:
         return None
     if not await public_addresses(host):
-        return FieldError(field, "host_not_allowed", "The image host must be a public host name or address.")
+        return FieldError(field, "host_not_allowed", f"The {what} host must be a public host name or address.")
     return None
+
+
+def is_loopback_literal(host: str) -> bool:
+    """`127.0.0.1` or `::1` written as an address (a name that resolves to one does not count)."""
+    try:
+        return ipaddress.ip_address(host) in (ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1"))
+    except ValueError:
+        return False
 
 
 async def public_addresses(host: str) -> list[IPAddress]:
@@ -75,6 +87,11 @@ def _ascii_host(host: str) -> str | None:
     if len(name) > 253 or any(not 0 < len(label) <= 63 for label in labels):
         return None
     return name
+
+
+async def resolve(host: str) -> list[IPAddress]:
+    """Every address the name resolves to now ([] when it does not, or is not a valid host name), unchecked."""
+    return await _resolve(host)
 
 
 async def _resolve(host: str) -> list[IPAddress]:

@@ -8,7 +8,7 @@ import sys
 
 import httpx
 
-from market.demo import DEMO_PASSWORD
+from market.demo import DEMO_PASSWORD, DEMO_WEBHOOK_URL
 
 
 async def _seed() -> str:
@@ -31,3 +31,8 @@ async def test_seed_prints_the_demo_password_on_every_run_and_it_signs_in(client
         "/seller/v1/sessions", json={"identifier": "demo1@market.example", "password": DEMO_PASSWORD}
     )
     assert login.status_code == 201, login.text
+    # Seller webhooks: demo1's endpoint on the local sink that deploy/dev run starts (registered once).
+    hooks = await client.get(
+        "/seller/v1/webhook-endpoints", headers={"Authorization": f"Bearer {login.json()['token']}"}
+    )
+    assert [endpoint["url"] for endpoint in hooks.json()["data"]] == [DEMO_WEBHOOK_URL]

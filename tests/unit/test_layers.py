@@ -16,7 +16,7 @@ def _allowed(relative: str) -> bool:
         or relative.endswith("/api.py")
         or relative == "market/app.py"
         or relative in SIMULATORS
-        or relative.startswith("market/simulators/")
+        or relative.startswith("market/simulators/")  # the package of third parties' stand-ins
     )
 
 

@@ -1,0 +1,1 @@
+"""Seller webhooks: endpoints a seller's owner registers, signed deliveries of seller-facing events, their log."""
