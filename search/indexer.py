@@ -21,7 +21,6 @@ from market.core.loops import PollingLoop
 from search.index import ensure_index
 from search.mapping import load_documents
 from search.meili import index_exists, wait_succeeded
-from search.names import add_names
 from search.synonyms import DEFAULT_SYNONYMS_PATH
 from search.tables import SearchPending
 
@@ -118,7 +117,6 @@ async def sync_once(
         tasks.append((await index.delete_documents(gone)).task_uid)
     for task_uid in tasks:
         await wait_succeeded(meili, task_uid)
-    await add_names(meili, uid, documents)
     await forget_applied(rows)
     log.debug("search_synced", upserted=len(documents), deleted=len(gone))
     return len(rows)

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import structlog
 from meilisearch_python_sdk import AsyncClient
@@ -23,7 +22,6 @@ from search.index import ensure_index, index_uid
 from search.indexer import mark_pending
 from search.mapping import load_documents
 from search.meili import index_exists, wait_succeeded
-from search.names import name_documents, rebuild_names
 from search.tables import SearchPending
 
 log = structlog.get_logger(__name__)
@@ -89,8 +87,7 @@ async def reindex(
     built = f"{live}__{time.time_ns() // 1_000_000}"
     try:
         await ensure_index(meili, built, synonyms_path)
-        names: list[dict[str, Any]] = []
-        documents = await _fill(meili, built, batch_size, progress, names)
+        documents = await _fill(meili, built, batch_size, progress)
         if not await index_exists(meili, live):
             await ensure_index(meili, live, synonyms_path)
         swap = await meili.swap_indexes([(live, built)])
@@ -99,20 +96,13 @@ async def reindex(
         await _delete_quietly(meili, built)
         raise
     await _delete_quietly(meili, built)  # after the swap it holds the old documents
-    await rebuild_names(meili, live, names)
     marked = await mark_pending(await _changed_since(began_at - IN_FLIGHT_MARGIN))
     result = ReindexResult(live, built, documents, marked, round(time.monotonic() - started, 3))
     log.info("search_reindexed", uid=live, documents=documents, marked=marked, duration_s=result.duration_s)
     return result
 
 
-async def _fill(
-    meili: AsyncClient,
-    uid: str,
-    batch_size: int,
-    progress: Callable[[int, int], None] | None,
-    names: list[dict[str, Any]],
-) -> int:
+async def _fill(meili: AsyncClient, uid: str, batch_size: int, progress: Callable[[int, int], None] | None) -> int:
     ids = await _all_public_ids(batch_size)
     index = meili.index(uid)
     tasks: list[int] = []
@@ -122,7 +112,6 @@ async def _fill(
         if documents:
             tasks.append((await index.add_documents(documents, primary_key="id")).task_uid)
             indexed += len(documents)
-            names.extend(name_documents(documents))
         if progress:
             progress(min(start + batch_size, len(ids)), len(ids))
     for task_uid in tasks:

@@ -127,7 +127,7 @@ SCENARIOS = [
              headers=MEILI_HEADERS),
     Scenario("search_lean", "market", "/api/v1/search?" + urlencode(LEAN_PARAMS, doseq=True),
              baseline="meili_raw_search_lean"),
-    Scenario("meili_raw_suggest", "meilisearch", "/indexes/{index}_names/search", method="POST", body=SUGGEST_BODY,
+    Scenario("meili_raw_suggest", "meilisearch", "/indexes/{index}/search", method="POST", body=SUGGEST_BODY,
              headers=MEILI_HEADERS),
     Scenario("suggest", "market", "/api/v1/search/suggest?" + urlencode({"q": SUGGEST_Q}),
              baseline="meili_raw_suggest"),
