@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Final
 
 from market.core.text import fold
@@ -46,11 +47,13 @@ _NUCLEI: Final = frozenset(
 """Vowel clusters of Vietnamese syllables: a Telex decoding that gives another one is a typo, not Telex."""
 
 
+@lru_cache(maxsize=65_536)
 def has_diacritics(word: str) -> bool:
     """True when the word holds a letter that folding would change (a mark, a tone or đ)."""
     return fold(word) != word.lower()
 
 
+@lru_cache(maxsize=65_536)  # a catalog's vocabulary is small: indexing 100,000 documents encodes few words
 def encode_word(word: str) -> str:
     """The encoded form of one word with diacritics ("hấu" -> "haauqs"); see the module's docstring."""
     letters: list[str] = []
@@ -100,6 +103,7 @@ def words(text: str) -> list[str]:
     return _WORD.findall(unicodedata.normalize("NFC", text).lower())
 
 
+@lru_cache(maxsize=65_536)  # names repeat ("Khóm Bến Lức ..."), categories, sellers and provinces much more
 def encode_text(text: str) -> str:
     """A text with its words with diacritics encoded and the others kept (the index's `*_vn` fields).
 

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from market.cli import granian_argv
 from search.query import parse_query, search_request
+from search.suggest import suggest_request
 from tests.bench.cart import CART_LINE_BODY
 from tests.services import free_port
 
@@ -35,6 +36,7 @@ TARGETS = {
     "b0": Target("tests.bench.apps:b0_app"),
     "market": Target("tests.bench.apps:market_bench_app"),
     "market_nocache": Target("tests.bench.apps:market_bench_app", (("PRODUCT_CACHE_TTL_S", "0"),)),
+    "market_nofacetcache": Target("tests.bench.apps:market_bench_app", (("SEARCH_FACETS_TTL_S", "0"),)),
     "meilisearch": Target(external_url=lambda: os.environ["MEILI_URL"]),
 }
 
@@ -86,6 +88,12 @@ class Config:
 # The search scenario's query, and the very body our API sends Meilisearch for it (the raw baseline sends it too).
 SEARCH_PARAMS = {"q": "mang cau", "province": 80, "certification": ["vietgap"]}
 SEARCH_BODY = json.dumps(search_request(parse_query(**SEARCH_PARAMS)))  # type: ignore[arg-type]
+# The same query without facets (`facets=none`, or any page after the first), and a suggestion as typed.
+LEAN_PARAMS = {**SEARCH_PARAMS, "facets": "none"}
+LEAN_BODY = json.dumps(search_request(parse_query(**{**SEARCH_PARAMS, "facets": ["none"]})))  # type: ignore[arg-type]
+SUGGEST_Q = "mang c"
+SUGGEST_BODY = json.dumps(suggest_request(SUGGEST_Q))
+MEILI_HEADERS = (("Content-Type", "application/json"), ("Authorization", "Bearer {meili_key}"))
 
 SCENARIOS = [
     Scenario("B0", "b0", "/"),
@@ -108,7 +116,22 @@ SCENARIOS = [
         "/api/v1/search?" + urlencode(SEARCH_PARAMS, doseq=True),
         baseline="meili_raw_search",
     ),
-]
+    # the first page with its facets, none cached (SEARCH_FACETS_TTL_S=0): Meilisearch computes them every time
+    Scenario(
+        "search_facets_uncached",
+        "market_nofacetcache",
+        "/api/v1/search?" + urlencode(SEARCH_PARAMS, doseq=True),
+        baseline="meili_raw_search",
+    ),
+    Scenario("meili_raw_search_lean", "meilisearch", "/indexes/{index}/search", method="POST", body=LEAN_BODY,
+             headers=MEILI_HEADERS),
+    Scenario("search_lean", "market", "/api/v1/search?" + urlencode(LEAN_PARAMS, doseq=True),
+             baseline="meili_raw_search_lean"),
+    Scenario("meili_raw_suggest", "meilisearch", "/indexes/{index}/search", method="POST", body=SUGGEST_BODY,
+             headers=MEILI_HEADERS),
+    Scenario("suggest", "market", "/api/v1/search/suggest?" + urlencode({"q": SUGGEST_Q}),
+             baseline="meili_raw_suggest"),
+]  # fmt: skip
 
 # A guest adds a line to a cart, against L-cart: the least a cart add can do, on the same server (tests/bench/cart.py).
 CART_HEADERS = (("Content-Type", "application/json"), ("Cart-Token", "{cart_token}"))

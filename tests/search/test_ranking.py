@@ -106,6 +106,9 @@ async def test_suggestions_and_their_problems(
     assert body["object"] == "search_suggestions"
     assert {"kind": "category", "text": "Mãng cầu", "slug": "mang-cau"} in body["suggestions"]
     assert any(item["kind"] == "product" and item["text"] == "Mãng cầu Bà Đen" for item in body["suggestions"])
-    for params, field in [({}, "q"), ({"q": "  "}, "q"), ({"q": "x" * 201}, "q"), ({"q": "na", "limit": 0}, "limit")]:
+    cases: list[tuple[dict[str, str | int], str]] = [
+        ({}, "q"), ({"q": "  "}, "q"), ({"q": "x" * 201}, "q"), ({"q": "na", "limit": 0}, "limit"),
+    ]  # fmt: skip
+    for params, field in cases:
         problem = assert_problem(await api.get("/api/v1/search/suggest", params=params), 422, "validation_failed")
         assert field in str(problem), problem

@@ -49,7 +49,7 @@ async def test_reindex_replaces_the_live_index_atomically(
     assert await run_indexes(meili, settings.meili_index_prefix) == [uid]  # the old documents' index is gone
     settings_now = await meili.index(uid).get_settings()
     assert set(settings_now.filterable_attributes or ()) == set(FILTERABLE_ATTRIBUTES)
-    assert settings_now.synonyms and "lạc" in settings_now.synonyms["đậu phộng"]
+    assert settings_now.synonyms and "lacqj" in settings_now.synonyms["ddaauqj phoongqj"]
 
     tasks = (await meili.get_tasks(index_ids=[uid, result.built_uid])).results  # newest first
     kinds = [task.task_type for task in reversed(tasks) if task.uid > last_task]
