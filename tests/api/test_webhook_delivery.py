@@ -117,11 +117,12 @@ async def test_a_client_knowing_only_the_readme_verifies_the_signature(
     assert abs(sent["created"] - time.time()) < 60
     assert got["headers"]["market-event-id"] == event.id
     [logged] = await deliveries(client, seller["session"])
-    assert logged["status"] == "succeeded" and logged["attempts"] == 1 and logged["last_status_code"] == 200
+    assert logged["status"] == "succeeded" and logged["attempts"] == 1 and logged["last_response_status"] == 200
     one = (await client.get(f"/seller/v1/webhook-deliveries/{logged['id']}", headers=bearer(seller["key"]))).json()
     assert one["body"] == got["body"]
     [attempt] = one["attempt_log"]
-    assert attempt["status_code"] == 200 and attempt["duration_ms"] >= 0 and "received" in attempt["response_excerpt"]
+    assert attempt["response_status"] == 200 and attempt["duration_ms"] >= 0
+    assert "received" in attempt["response_excerpt"]
 
 
 async def test_during_a_rotation_both_secrets_sign(
@@ -191,9 +192,9 @@ async def test_failures_back_off_for_three_days_then_the_endpoint_is_disabled(
     assert json.loads(disabled["payload"]) == {"endpoint_id": endpoint["id"], "seller_id": seller["seller"]["id"],
                                                "url": box}  # fmt: skip
     [logged] = await deliveries(client, seller["session"], status="failed")
-    assert logged["last_status_code"] == 500
+    assert logged["last_response_status"] == 500
     log = (await client.get(f"/seller/v1/webhook-deliveries/{logged['id']}", headers=bearer(seller["key"]))).json()
-    assert [a["status_code"] for a in log["attempt_log"]] == [500] * row["attempts"]
+    assert [a["response_status"] for a in log["attempt_log"]] == [500] * row["attempts"]
     with clock.frozen_at(now + timedelta(days=1)):  # disabled: nothing more is created or sent
         await emit(*rejected(seller))
         assert await dispatcher.run_due() == 0
@@ -304,7 +305,7 @@ async def test_private_addresses_are_refused_at_send_time(
     assert await sink.received(box) == []
     [logged] = await deliveries(client, seller["session"])
     assert logged["status"] == "pending" and logged["last_error"] == "host_not_allowed"
-    assert logged["last_status_code"] is None
+    assert logged["last_response_status"] is None
 
     # A name that was public when registered and now resolves inside (or to one public and one private address).
     for answer in (["10.0.0.7"], ["93.184.216.34", "192.168.0.3"], ["169.254.169.254"], []):
@@ -414,7 +415,8 @@ async def test_a_hanging_endpoint_does_not_delay_other_sellers(
     for shop, box in zip(sellers, boxes, strict=True):
         await register(client, shop["session"], box)
     await sink.behave(boxes[0], hang=True)
-    loop = WebhookLoop(dispatch(timeout_s=3.0, per_endpoint=2), idle_s=0.02)
+    timeout_s = 8.0
+    loop = WebhookLoop(dispatch(timeout_s=timeout_s, per_endpoint=2), idle_s=0.02)
     running = asyncio.create_task(loop.run())
     try:
         started = time.monotonic()
@@ -422,7 +424,7 @@ async def test_a_hanging_endpoint_does_not_delay_other_sellers(
             for shop in sellers:
                 await emit(*rejected(shop))
         arrived: dict[int, float] = {}
-        while len(arrived) < 3 and time.monotonic() - started < 10:
+        while len(arrived) < 3 and time.monotonic() - started < timeout_s:
             for index, box in enumerate(boxes[1:], start=1):
                 if index not in arrived and len(await sink.received(box)) == 5:
                     arrived[index] = time.monotonic() - started
@@ -432,8 +434,10 @@ async def test_a_hanging_endpoint_does_not_delay_other_sellers(
     finally:
         loop.stop()
         await running
-    assert len(arrived) == 3 and max(arrived.values()) < 1.5, arrived  # while the hanging one still holds its lane
-    assert hung[0]["n"] == 0  # its first two attempts were still waiting out the 3 s timeout
+    # Everything for the others arrived well before the hanging endpoint's first attempts gave up (a shared 2-core
+    # machine under load takes a second or two for these 20 events; a shared lane would take 8 s or more).
+    assert len(arrived) == 3 and max(arrived.values()) < timeout_s / 2, arrived
+    assert hung[0]["n"] == 0  # its first two attempts were still waiting out the timeout
     assert len(await sink.received(boxes[0])) == 2  # per_endpoint: two at a time reached it, the rest waited
 
 
