@@ -463,3 +463,18 @@ async def test_the_worker_delivers_a_take_down_to_the_seller(
     assert body["type"] == "product.taken_down"
     assert body["data"] == {"product_id": product, "seller_id": shop["seller"]["id"]}
     assert documented_verifier()(got["body"].encode(), got["headers"]["market-signature"], endpoint["secret"])
+
+
+async def test_a_delivery_for_an_endpoint_switched_off_meanwhile_is_given_up(
+    client: httpx.AsyncClient, seller: dict, sink: WebhookSink, dispatch: Callable[..., Dispatcher]
+) -> None:
+    box = sink.box()
+    endpoint = await register(client, seller["session"], box)
+    await emit(*rejected(seller))
+    await fetch("UPDATE webhook_endpoint SET status = 'disabled' WHERE id = $1", endpoint["id"])  # raced the fan-out
+    dispatcher = dispatch()
+    await dispatcher.run_due()
+    assert await dispatcher.run_due() == 0  # not claimed again and again
+    [logged] = await deliveries(client, seller["session"])
+    assert logged["status"] == "failed" and logged["last_error"] == "endpoint disabled"
+    assert await sink.received(box) == []
