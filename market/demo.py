@@ -237,11 +237,11 @@ async def seed_webhooks() -> str | None:
         actor = webhooks.Actor(seller.id, DEMO_ACTOR)
         endpoint, _ = await webhooks.create_endpoint(actor, DEMO_WEBHOOK_URL, ["*"], "demo: the local sink", True)
     async with httpx.AsyncClient(timeout=2) as client:  # the sink keeps boxes in memory: tell it on every seed
-        for _ in range(10):  # deploy/dev run starts the sink just before the seed
+        for _ in range(5):  # deploy/dev run starts the sink just before the seed
             try:
                 await client.post(DEMO_WEBHOOK_URL.replace("/hooks/", "/_sink/boxes/") + "/secret",
                                   json={"secret": endpoint.secret})  # fmt: skip
                 break
             except httpx.HTTPError:
-                await asyncio.sleep(0.3)  # no sink (yet): deliveries are retried until there is one
+                await asyncio.sleep(0.2)  # no sink (yet): deliveries are retried until there is one
     return endpoint.id
