@@ -259,6 +259,8 @@ async def seed_webhooks() -> str | None:
     """Register the first demo seller's webhook endpoint on the local sink (for every event), once, when the
     settings allow loopback receivers (development); hand the sink its secret so that it shows each delivery's
     signature verified. Returns the endpoint's id (None when not in development)."""
+    import asyncio
+
     import httpx
 
     from market.core.resources import current
@@ -276,10 +278,12 @@ async def seed_webhooks() -> str | None:
     if endpoint is None:
         actor = webhooks.Actor(seller.id, DEMO_ACTOR)
         endpoint, _ = await webhooks.create_endpoint(actor, DEMO_WEBHOOK_URL, ["*"], "demo: the local sink", True)
-    try:  # the sink keeps its boxes in memory: tell it the secret on every seed
-        async with httpx.AsyncClient(timeout=2) as client:
-            await client.post(DEMO_WEBHOOK_URL.replace("/hooks/", "/_sink/boxes/") + "/secret",
-                              json={"secret": endpoint.secret})  # fmt: skip
-    except httpx.HTTPError:
-        pass  # no sink running: deliveries are retried until it is
+    async with httpx.AsyncClient(timeout=2) as client:  # the sink keeps boxes in memory: tell it on every seed
+        for _ in range(5):  # deploy/dev run starts the sink just before the seed
+            try:
+                await client.post(DEMO_WEBHOOK_URL.replace("/hooks/", "/_sink/boxes/") + "/secret",
+                                  json={"secret": endpoint.secret})  # fmt: skip
+                break
+            except httpx.HTTPError:
+                await asyncio.sleep(0.2)  # no sink (yet): deliveries are retried until there is one
     return endpoint.id

@@ -58,7 +58,7 @@ class AttemptOut(msgspec.Struct):
     number: int
     started_at: str | None
     duration_ms: int
-    status_code: int | None
+    response_status: int | None
     error: str | None
     response_excerpt: str
     redelivery: bool
@@ -73,7 +73,7 @@ class DeliveryOut(msgspec.Struct):
     status: str
     attempts: int
     next_attempt_at: str | None
-    last_status_code: int | None
+    last_response_status: int | None
     last_error: str | None
     last_attempt_at: str | None
     succeeded_at: str | None

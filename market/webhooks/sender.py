@@ -191,8 +191,12 @@ class Sender:
     async def attempt(self, delivery_id: str) -> Outcome | None:
         """Try a claimed delivery once and record the outcome; None when it no longer needs sending."""
         rows = await fetch(_LOAD, delivery_id)
-        if not rows or rows[0]["status"] != "pending" or rows[0]["endpoint_status"] != "enabled":
-            await fetch("UPDATE webhook_delivery SET lease_until = NULL WHERE id = $1", delivery_id)
+        if not rows or rows[0]["status"] != "pending":
+            return None
+        if rows[0]["endpoint_status"] != "enabled":  # switched off since (a fan-out that raced the switch)
+            await fetch("UPDATE webhook_delivery SET status = 'failed', next_attempt_at = NULL, lease_until = NULL, "
+                        "last_error = 'endpoint ' || $2 WHERE id = $1 AND status = 'pending'",
+                        delivery_id, rows[0]["endpoint_status"])  # fmt: skip
             return None
         row = rows[0]
         body = row["body"].encode()

@@ -13,6 +13,7 @@ from market.core.outbox.tables import OutboxEvent
 from market.settings import Settings
 from market.worker import build_worker, load_handlers, make_queue
 from tests.factories import api_key, operator_token, registered_seller
+from tests.webhooks import dispatch, sink  # noqa: F401 - the webhook tests' fixtures (local sink, dispatchers)
 
 
 @pytest.fixture
