@@ -119,8 +119,8 @@ async def guard_request(request: Request[Any, Any, Any]) -> None:
     """The app's `before_request` hook: it runs once a route matched (the route's middleware, sessions and CSRF
     included, has run) and before any parameter is parsed or dependency resolved; what it raises is rendered as a
     problem. A hook, not a middleware: it adds no layer to the routes that had none (the health checks). A
-    `before_request` set on a router, controller or handler would replace it there: none may be (a unit test
-    checks every route)."""
+    `before_request` set on a router, controller or handler would replace it there: none may be but
+    `guard_then(...)`, which runs this first (a unit test checks every route)."""
     scope = request.scope
     if scope.get("query_string") or _suspect(scope):
         errors = _parameter_errors(scope, _plan_for(request.route_handler))
