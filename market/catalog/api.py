@@ -36,6 +36,7 @@ from market.core.schemas import ReasonIn, unset_to_dict
 from market.orders import harvest
 from market.orders.api import _seller_actor
 from market.web.deps import Limit, ResourcesDep
+from market.web.guards import guard_then
 from market.web.operator_auth import OperatorPrincipal, provide_operator
 from market.web.responses import LOCATION, JSONBytes
 from market.web.seller_auth import SellerPrincipal, provide_seller
@@ -196,6 +197,17 @@ async def _moderated(product_id: str, action: str, reason: str | None, operator:
     return await reads.product_out_of(product)
 
 
+async def _product_page(request: Request[Any, Any, Any]) -> ASGIResponse:
+    """The hottest read of the storefront: the cached body goes out as-is, without re-encoding, DI or parameter
+    parsing (`slug` is a plain str path parameter)."""
+    resources: Resources = request.app.state.resources
+    settings = resources.settings
+    body = await storefront.product_detail_bytes(
+        resources.redis, settings.redis_key_prefix, settings.product_cache_ttl_s, request.path_params["slug"]
+    )
+    return JSONBytes(body)
+
+
 class StorefrontCatalogController(Controller):
     """Categories and products as buyers browse them."""
 
@@ -230,13 +242,8 @@ class StorefrontCatalogController(Controller):
         return page_of(rows, limit, lambda last: encode_cursor(last.id))
 
     @get("/products/{slug:str}", operation_id="storefront_products_get", response_class=None,
+         before_request=guard_then(_product_page),
          responses={200: ResponseSpec(ProductDetail, description="The product.", generate_examples=False)})  # fmt: skip
     async def get_product(self, slug: str, request: Request[Any, Any, Any]) -> ASGIResponse:
         """A public product with its variants, certifications, origin and seller card."""
-        # The hottest read of the storefront: the cached body goes out as-is, without re-encoding or DI.
-        resources: Resources = request.app.state.resources
-        settings = resources.settings
-        body = await storefront.product_detail_bytes(
-            resources.redis, settings.redis_key_prefix, settings.product_cache_ttl_s, slug
-        )
-        return JSONBytes(body)
+        return await _product_page(request)  # what the route's before_request answers (the guard first)

@@ -87,9 +87,10 @@ class AdminPaymentController(Controller):
         return page_of([payment_out(row) for row in rows], limit, lambda last: encode_cursor(last.id))
 
     @get("/orders/{order_id:str}/refunds", operation_id="admin_refunds_list")
-    async def list_refunds(self, order_id: str, operator: OperatorPrincipal) -> list[RefundOut]:
-        """The refunds of one order, oldest first."""
-        return [refund_out(row) for row in await service.refunds_of(order_id)]
+    async def list_refunds(self, order_id: str, operator: OperatorPrincipal) -> Page[RefundOut]:
+        """The refunds of one order, oldest first (all of them: an order has few)."""
+        return Page(data=[refund_out(row) for row in await service.refunds_of(order_id)], has_more=False,
+                    next_cursor=None)  # fmt: skip
 
     @post("/orders/{order_id:str}/refunds", operation_id="admin_refunds_create", status_code=201,
           opt={LOCATION: "/admin/v1/orders/{order_id}/refunds"})  # fmt: skip

@@ -42,7 +42,14 @@ from market.web.deps import Limit, ResourcesDep, bearer_token
 from market.web.openapi.routes import PROBLEMS
 from market.web.operator_auth import OperatorPrincipal, provide_operator
 from market.web.responses import LOCATION
-from market.web.seller_auth import SESSION_PREFIX, SellerPrincipal, end_session, provide_seller, session_store
+from market.web.seller_auth import (
+    SESSION_PREFIX,
+    SellerPrincipal,
+    end_session,
+    provide_seller,
+    session_store,
+    sign_in,
+)
 
 login_limit = RateLimitConfig(rate_limit=("minute", 10), store="rate_limit")
 registration_limit = RateLimitConfig(rate_limit=("minute", 20), store="rate_limit")
@@ -81,7 +88,7 @@ class SellerOnboardingController(Controller):
           opt={LOCATION: "/seller/v1/sessions/current", PROBLEMS: ("invalid_credentials", "not_a_member")})  # fmt: skip
     async def login(self, data: LoginIn, resources: ResourcesDep) -> SessionOut:
         """Sign a member in; the answer carries the bearer session token."""
-        account, member = await service.login(data.identifier, data.password, data.seller)
+        account, member = await sign_in(resources, data.identifier, data.password, data.seller)
         return await _session_out(resources, account.id, member.seller.id, member.role)
 
     @post("/invitations/accept", operation_id="seller_accept_invitation", middleware=[login_limit.middleware],

@@ -97,11 +97,11 @@ class BuyerTrackingController(Controller):
     dependencies = {"buyer": Provide(provide_buyer)}
 
     @get("/{order_id:str}/tracking", operation_id="orders_tracking")
-    async def tracking(self, order_id: str, buyer: Buyer) -> list[ParcelOut]:
-        """Your order's parcels, each with its tracking timeline."""
+    async def tracking(self, order_id: str, buyer: Buyer) -> Page[ParcelOut]:
+        """Your order's parcels, each with its tracking timeline (all of them: one per seller at most)."""
         order = await reads.get_order(order_id, buyer.account_id)
         found = await service.timeline([seller_order.id for seller_order in order.seller_orders])
-        return await parcels_out(found, books=False)
+        return Page(data=await parcels_out(found, books=False), has_more=False, next_cursor=None)
 
 
 class GuestTrackingController(Controller):
@@ -109,11 +109,11 @@ class GuestTrackingController(Controller):
     tags = ["storefront: orders"]
 
     @get("/{order_id:str}/tracking", operation_id="guest_orders_tracking")
-    async def tracking(self, order_id: str, order_token: OrderToken, resources: ResourcesDep) -> list[ParcelOut]:
-        """A guest's parcels, each with its tracking timeline (the `Order-Token` header)."""
+    async def tracking(self, order_id: str, order_token: OrderToken, resources: ResourcesDep) -> Page[ParcelOut]:
+        """A guest's parcels, each with its tracking timeline (the `Order-Token` header; all of them)."""
         order = await reads.guest_order(resources.settings.secret_key, order_id, order_token)
         found = await service.timeline([seller_order.id for seller_order in order.seller_orders])
-        return await parcels_out(found, books=False)
+        return Page(data=await parcels_out(found, books=False), has_more=False, next_cursor=None)
 
 
 class SellerParcelController(Controller):

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -117,8 +119,8 @@ async def guard_request(request: Request[Any, Any, Any]) -> None:
     """The app's `before_request` hook: it runs once a route matched (the route's middleware, sessions and CSRF
     included, has run) and before any parameter is parsed or dependency resolved; what it raises is rendered as a
     problem. A hook, not a middleware: it adds no layer to the routes that had none (the health checks). A
-    `before_request` set on a router, controller or handler would replace it there: none may be (a unit test
-    checks every route)."""
+    `before_request` set on a router, controller or handler would replace it there: none may be but
+    `guard_then(...)`, which runs this first (a unit test checks every route)."""
     scope = request.scope
     if scope.get("query_string") or _suspect(scope):
         errors = _parameter_errors(scope, _plan_for(request.route_handler))
@@ -158,6 +160,23 @@ def _parameter_errors(scope: Scope, plan: _Plan) -> list[FieldError]:
             header = "-".join(part.capitalize() for part in raw_name.decode("latin-1").split("-"))
             errors.append(FieldError(header, "control_character", "Control characters are not allowed in headers."))
     return errors
+
+
+Answer = Callable[[Request[Any, Any, Any]], Awaitable[Any]]
+
+
+def guard_then(answer: Answer) -> Callable[..., Awaitable[Any]]:
+    """A route's own `before_request` (which replaces the app's): the guard, then `answer(request)`. What `answer`
+    returns is the response, and Litestar then skips the handler and the parsing of its parameters (a fifth of
+    the cost of a cached product page); so `answer` reads only what the guard has checked (a `str` path
+    parameter from `request.path_params`, say), and the handler stays the route's documentation and does the
+    same."""
+    return partial(_guard_then, answer)
+
+
+async def _guard_then(answer: Answer, request: Request[Any, Any, Any]) -> Any:
+    await guard_request(request)
+    return await answer(request)
 
 
 async def _guard_body(request: Request[Any, Any, Any], plan: _Plan) -> None:

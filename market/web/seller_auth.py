@@ -15,11 +15,15 @@ from typing import Any
 
 from litestar import Request
 
-from market.accounts.service import API_KEY_PREFIX, SessionStore, cannot_end
+from market.accounts.service import API_KEY_PREFIX, SessionStore, cannot_end, identifier
+from market.accounts.tables import Account
 from market.core.errors import Forbidden, NotAuthenticated
+from market.core.ratelimit import AuthLimits
 from market.core.resources import Resources
+from market.sellers import service
 from market.sellers.schemas import SCOPES
 from market.sellers.service import is_suspended, membership, resolve_api_key
+from market.sellers.tables import SellerMember
 from market.web.deps import bearer_token
 
 SESSION_PREFIX = "mss"
@@ -54,6 +58,28 @@ async def provide_seller(request: Request[Any, Any, Any], resources: Resources) 
     if request.method not in _READS and not opt.get("while_suspended") and await is_suspended(principal.seller_id):
         raise Forbidden("This seller is suspended: it can read, but not change anything.", code="seller_suspended")
     return principal
+
+
+async def sign_in(
+    resources: Resources, identifier_value: str, password: str, seller_slug: str | None
+) -> tuple[Account, SellerMember]:
+    """A member's account and membership, within the per-account failure limit buyers have
+    (`market.core.ratelimit`: AUTH_FAILURES_PER_ACCOUNT per 15 minutes, reserved before the password is hashed,
+    given back unless the password was wrong). The budget is the account's buyer sign-in budget too: it is one
+    password, so guesses through either door count together. The per-address limit is the route's middleware."""
+    who = identifier(identifier_value)  # a malformed identifier is a 422 and counts nothing
+    account_key = who.email or who.phone or ""
+    limits = AuthLimits(resources, "login")
+    await limits.account_attempt(account_key)
+    try:
+        found = await service.login(identifier_value, password, seller_slug)
+    except NotAuthenticated:
+        raise  # a wrong password (or no such account) keeps the attempt spent
+    except BaseException:
+        await limits.account_succeeded(account_key)  # the password was right: not a member, several sellers
+        raise
+    await limits.account_succeeded(account_key)
+    return found
 
 
 async def end_session(token: str | None, resources: Resources) -> None:

@@ -90,4 +90,5 @@ async def test_guest_checkout_needs_contact(client: httpx.AsyncClient, operator:
     for headers_ in ({}, {"Order-Token": forged}, {"Order-Token": "ord_x.y"}):
         assert (await client.get(path, headers=headers_)).status_code == 404
     tracking = await client.get(f"{path}/tracking", headers={"Order-Token": order["access_token"]})
-    assert tracking.status_code == 200 and tracking.json() == []
+    assert tracking.status_code == 200
+    assert tracking.json() == {"object": "list", "data": [], "has_more": False, "next_cursor": None}

@@ -74,7 +74,7 @@ async def test_a_cod_order_delivered_collected_and_remitted_with_its_fee_reads_r
     listed = await client.get("/admin/v1/parcels", params={"status": "delivered"}, headers=bearer(operator))
     assert [item["reconciliation"] for item in listed.json()] == [remitted]
     tracking = await client.get(f"/api/v1/orders/{packed['order']['id']}/tracking", headers=packed["buyer"]["headers"])
-    (buyer_parcel,) = tracking.json()
+    (buyer_parcel,) = tracking.json()["data"]
     assert buyer_parcel["cod"] == {"amount": amount, "paid_at_door": True, "currency": "VND"}
     assert buyer_parcel["reconciliation"] is None  # the marketplace's books are not the buyer's
     assert (await fetch("SELECT cod_remitted FROM seller_order"))[0]["cod_remitted"] == amount

@@ -171,7 +171,7 @@ async def test_a_short_harvest_fills_the_first_orders_and_cancels_and_refunds_th
     assert read["seller_orders"][0]["history"][-1]["reason"] == "harvest_short"
     assert [refund["amount"] for refund in stripe_fake.refunds.values()] == [third["order"]["total"]]
     refunds = await client.get(f"/admin/v1/orders/{third['order']['id']}/refunds", headers=bearer(operator))
-    assert [(r["status"], r["amount"]) for r in refunds.json()] == [("succeeded", third["order"]["total"])]
+    assert [(r["status"], r["amount"]) for r in refunds.json()["data"]] == [("succeeded", third["order"]["total"])]
     # The others read their order packed; the seller and the operator see the same.
     for placed in (first, second, fourth):
         mine = await client.get(f"/api/v1/orders/{placed['order']['id']}", headers=placed["buyer"]["headers"])

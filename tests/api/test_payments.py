@@ -205,7 +205,7 @@ async def test_a_seller_cancel_refunds_the_card_once(
     payment = (await fetch("SELECT amount_refunded FROM payment WHERE provider_ref = $1", placed["intent_id"]))[0]
     assert payment["amount_refunded"] == sor["total"]
     refunds = await client.get(f"/admin/v1/orders/{placed['order']['id']}/refunds", headers=bearer(await _operator()))
-    assert [(r["status"], r["amount"]) for r in refunds.json()] == [("succeeded", sor["total"])]
+    assert [(r["status"], r["amount"]) for r in refunds.json()["data"]] == [("succeeded", sor["total"])]
 
 
 async def test_packed_lighter_refunds_the_difference(

@@ -189,7 +189,8 @@ async def test_a_cod_return_goes_back_to_the_seller_restocks_and_is_refunded_by_
     assert [step["to_status"] for step in view["history"]] == ["requested", "accepted", "received", "refunded"]
     assert view["history"][1]["actor"].startswith(f"seller:{cod['shop']['seller']['id']}")
     assert view["refund"]["method"] == "bank_transfer" and view["refund"]["status"] == "manual"
-    refunds = (await client.get(f"/admin/v1/orders/{cod['order']['id']}/refunds", headers=bearer(operator))).json()
+    listed = await client.get(f"/admin/v1/orders/{cod['order']['id']}/refunds", headers=bearer(operator))
+    refunds = listed.json()["data"]
     assert [(r["id"], r["amount"], r["status"]) for r in refunds] == [(view["refund"]["refund_id"], 300_000, "manual")]
     assert (await levels([box]))[box].on_hand == 7  # the returned box is back on the shelf, once
     assert await _open_returns(sor_id) == 0
@@ -208,7 +209,8 @@ async def test_a_cod_return_goes_back_to_the_seller_restocks_and_is_refunded_by_
     assert late_accept.status_code == 200 and late_accept.json()["status"] == "refunded"
     await worker()
     assert [p["order_code"] for p in carrier_sim.parcels()["parcels"]].count(ret["id"]) == 1
-    refunds = (await client.get(f"/admin/v1/orders/{cod['order']['id']}/refunds", headers=bearer(operator))).json()
+    listed = await client.get(f"/admin/v1/orders/{cod['order']['id']}/refunds", headers=bearer(operator))
+    refunds = listed.json()["data"]
     assert len(refunds) == 1
     for kind in ("return.requested", "return.accepted", "return.received", "return.refunded"):
         assert await _events(kind) == 1, kind

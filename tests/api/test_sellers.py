@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import httpx
 import pytest
 
+from market.app import create_app
 from market.core import clock
 from market.operators.service import operator_for_token
 from market.sellers.tables import Seller
+from market.settings import Settings
+from tests.buyers import PASSWORD, mobile_buyer
 from tests.factories import api_key, bearer, operator_token, phone, registered_seller, seller_body
+from tests.http import app_client
 
 
 async def test_registration_gives_a_pending_seller_and_an_owner_session(client: httpx.AsyncClient) -> None:
@@ -225,6 +230,31 @@ async def test_login_failures_are_uniform_and_rate_limited(client: httpx.AsyncCl
     assert limited.status_code == 429
     assert limited.json()["code"] == "rate_limited"
     assert int(limited.headers["retry-after"]) >= 1
+
+
+async def test_seller_sign_in_failures_are_limited_per_account_as_buyers_are(settings: Settings) -> None:
+    """Two wrong passwords spend the account's budget (AUTH_FAILURES_PER_ACCOUNT, here 2): then even the right
+    one waits, 429 with the account's wait. A right password gives its attempt back, and so does one that is
+    right for an account that is no member (403 `not_a_member`)."""
+    async with app_client(create_app(replace(settings, auth_failures_per_account=2))) as strict:
+        created = await registered_seller(strict)
+        right = {"identifier": created["owner"]["identifier"], "password": created["owner"]["password"]}
+        wrong = {**right, "password": "not-the-password-1"}
+        for _ in range(2):  # right answers use up nothing (and the route's 10 a minute per address stay far)
+            assert (await strict.post("/seller/v1/sessions", json=right)).status_code == 201
+        buyer = await mobile_buyer(strict)
+        not_member = {"identifier": buyer["identifier"], "password": PASSWORD}
+        for _ in range(2):
+            refused = await strict.post("/seller/v1/sessions", json=not_member)
+            assert refused.status_code == 403 and refused.json()["code"] == "not_a_member", refused.text
+        assert (await strict.post("/seller/v1/sessions", json=wrong)).status_code == 401
+        assert (await strict.post("/seller/v1/sessions", json=right)).status_code == 201  # one failure: still in
+        assert (await strict.post("/seller/v1/sessions", json=wrong)).status_code == 401
+        limited = await strict.post("/seller/v1/sessions", json=right)
+        assert limited.status_code == 429 and limited.json()["code"] == "rate_limited", limited.text
+        assert 800 < int(limited.headers["retry-after"]) <= 900
+        # the same password's budget: the buyer door is closed for this account too
+        assert (await strict.post("/api/v1/sessions", json=right)).status_code == 429
 
 
 async def test_an_owner_invitation_expires(client: httpx.AsyncClient) -> None:

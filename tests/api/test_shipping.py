@@ -137,7 +137,8 @@ async def test_tracking_webhooks_three_times_shuffled_end_as_in_order(
     assert row["cod_collected"] == sor["cod_amount"]
     tracking = await client.get(f"/api/v1/orders/{packed['order']['id']}/tracking", headers=packed["buyer"]["headers"])
     assert tracking.status_code == 200, tracking.text
-    (parcel,) = tracking.json()
+    assert tracking.json()["object"] == "list" and tracking.json()["has_more"] is False
+    (parcel,) = tracking.json()["data"]
     assert [event["status"] for event in parcel["timeline"]] == ["picked_up", "in_transit", "delivered"]
     assert parcel["status"] == "delivered"
 

@@ -153,7 +153,7 @@ async def test_buyer_and_seller_flows_through_the_generated_python_client(
     buyer, order = await buyer_flow(package, ops, served, shops, document)
     packed = await seller_flow(package, ops, served, shops, worker)
     parcels = answer(await ops.orders_tracking.asyncio_detailed(client=buyer, order_id=order.id), 200)
-    assert packed.id in {parcel.seller_order_id for parcel in parcels}
+    assert packed.id in {parcel.seller_order_id for parcel in parcels.data}
     stored = await fetch("SELECT status FROM seller_order WHERE order_id = $1 ORDER BY status", order.id)
     assert [row["status"] for row in stored] == ["confirmed", "packed"]
     if QUOTES[0] not in document["paths"]:

@@ -9,7 +9,7 @@ import pytest
 from market.app import create_app
 from market.core.urls import is_public
 from market.settings import Settings
-from market.web.guards import MAX_DEPTH, _too_deep, guard_request
+from market.web.guards import MAX_DEPTH, _guard_then, _too_deep, guard_request
 
 
 def test_nesting_is_measured_on_brackets_outside_strings() -> None:
@@ -33,13 +33,17 @@ def test_only_global_unicast_addresses_are_public(address: str, public: bool) ->
 
 
 def test_every_route_is_guarded(settings: Settings) -> None:
-    """A `before_request` set on a controller or handler would replace the app's guard there: none may be."""
+    """A `before_request` set on a controller or handler would replace the app's guard there: none may be, but
+    for `guard_then(...)`, which runs the guard first."""
     app = create_app(settings)
     handlers = [handler for route in app.routes for handler in getattr(route, "route_handlers", [])]
     assert len(handlers) > 100
     unguarded = [handler for handler in handlers if getattr(handler.resolve_before_request(), "func",
-                 handler.resolve_before_request()) is not guard_request]  # fmt: skip
+                 handler.resolve_before_request()) not in (guard_request, _guard_then)]  # fmt: skip
     assert unguarded == []
+    shortcuts = [route.path for route in app.routes for handler in getattr(route, "route_handlers", [])
+                 if getattr(handler.resolve_before_request(), "func", None) is _guard_then]  # fmt: skip
+    assert shortcuts == ["/api/v1/products/{slug:str}"]
 
 
 def test_the_quick_scan_lets_only_clean_paths_and_headers_through() -> None:

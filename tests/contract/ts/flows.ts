@@ -148,7 +148,7 @@ async function main(): Promise<void> {
   const path = { order_id: orderId };
   for (let attempt = 0; ; attempt++) {  // the worker opens the parcel once the seller order is packed
     const parcels = ok(await buyer.GET("/api/v1/orders/{order_id}/tracking", { params: { path } }), 200, "tracking");
-    if (parcels.some((parcel) => parcel.seller_order_id === packedId)) break;
+    if (parcels.data.some((parcel) => parcel.seller_order_id === packedId)) break;
     check(attempt < 300, "the packed seller order's parcel never showed in tracking");
     await pause(100);
   }
