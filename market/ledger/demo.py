@@ -151,7 +151,9 @@ async def _seed_month(window_days: int) -> dict[str, int]:
         day = month + timedelta(days=offset)
         for seller in sellers:
             with clock.frozen_at(_at(day, 9)):
-                placed = await _place(seller["id"], rng.sample(list(seller["variants"]), 2), rng)
+                placed = await _place(
+                    seller["id"], rng.sample(list(seller["variants"]), min(2, len(seller["variants"]))), rng
+                )
                 if placed is None:
                     continue
                 order_id, seller_order_id = placed
