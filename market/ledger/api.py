@@ -29,6 +29,7 @@ from market.ledger.schemas import (
 )
 from market.web.deps import Limit
 from market.web.operator_auth import OperatorPrincipal, provide_operator
+from market.web.responses import LOCATION
 from market.web.seller_auth import SellerPrincipal, provide_seller
 
 READ = {"scope": "money:read"}
@@ -154,7 +155,8 @@ class AdminLedgerController(Controller):
         """Commission rules, oldest first (the order ties are broken in)."""
         return await commissions.list_rules(seller_id, category_id, active, limit, cursor)
 
-    @post("/commission-rules", operation_id="admin_commission_rules_create", status_code=201)
+    @post("/commission-rules", operation_id="admin_commission_rules_create", status_code=201,
+          opt={LOCATION: "/admin/v1/commission-rules/{content.id}"})  # fmt: skip
     async def create_rule(self, operator: OperatorPrincipal, data: CommissionRuleIn) -> CommissionRuleOut:
         """Add a commission rule (basis points or fixed per line; global, seller, category or both)."""
         return await commissions.create(data, operator.operator_id)
