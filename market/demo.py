@@ -168,6 +168,7 @@ def _registration(number: int, name: str, kind: str, ward_code: int) -> SellerRe
         display_name=name,
         legal_name=name if kind == "household" else f"{name} (pháp nhân)",
         tax_code=None if kind == "household" else f"39{number:08d}",
+        personal_id=f"072{number:09d}" if kind == "household" else None,  # Tây Ninh's CCCD prefix (the ledger's tax)
         phone=phone,
         email=f"demo{number}@market.example",
         province_code=TAY_NINH,
