@@ -25,6 +25,7 @@ from market.checkout.api import CheckoutController
 from market.core.resources import Resources
 from market.geo.api import GeoController
 from market.health.api import HealthController
+from market.ledger.api import AdminLedgerController, SellerLedgerController
 from market.orders.api import (
     AdminOrderController,
     BuyerOrderController,
@@ -152,6 +153,8 @@ def create_app(
         CarrierWebhookController,
         SellerReturnController,
         AdminReturnController,
+        SellerLedgerController,
+        AdminLedgerController,
         SearchController,
         GeoController,
         PaymentMethodController,

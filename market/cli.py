@@ -111,6 +111,33 @@ def cod_import(path: str, batch: str | None) -> None:
         click.echo(f"  {problem.kind}: {problem.tracking_code} {problem.amount or 0:,} đ: {problem.detail}")
 
 
+# Ledger (track ledger) ------------------------------------------------------------------------------------------
+
+
+@main.group("ledger")
+def ledger_group() -> None:
+    """Seller ledger commands."""
+
+
+@ledger_group.command("check")
+def ledger_check() -> None:
+    """Recompute every account's balance from the journal's lines and check every entry balances: prints each
+    difference and exits with status 1 when there is any."""
+    from market.ledger.checks import Difference, check
+
+    async def work(resources: Any, settings: Settings) -> list[Difference]:
+        return await check()
+
+    found: list[Difference] = _with_resources(work)
+    for difference in found:
+        click.echo(f"{difference.kind}: {difference.subject}: expected {difference.expected:,}, "
+                   f"found {difference.found:,}")  # fmt: skip
+    if found:
+        click.echo(f"market: the ledger has {len(found)} differences", err=True)
+        sys.exit(1)
+    click.echo("ledger: every balance agrees with its lines, every entry balances")
+
+
 @main.command()
 @click.option("--markdown", is_flag=True, help="As the README's tables (the only format for now).")
 def codes(markdown: bool) -> None:

@@ -99,7 +99,7 @@ async def seed(products_per_seller: int = 14, progress: Callable[[int, int], Non
     """Load the demo (idempotent: nothing is written when it is already there). Returns what was created."""
     added_categories = await seed_categories()
     if await Seller.exists().where(Seller.slug == FIRST_SELLER_SLUG).run():
-        return {"categories": added_categories, "sellers": 0, "products": 0}
+        return {"categories": added_categories, "sellers": 0, "products": 0, **await seed_money()}
     rng = random.Random(2026)  # noqa: S311 - reproducible demo data
     total = len(SELLERS) * products_per_seller
     made = 0
@@ -118,8 +118,16 @@ async def seed(products_per_seller: int = 14, progress: Callable[[int, int], Non
             made += 1
             if progress:
                 progress(made, total)
+    money = await seed_money()
     payouts = await seed_payouts(seller_ids, PAYOUT_DEMO_MINIMUM)  # after the ledger's demo: it pays its balances
-    return {"categories": added_categories, "sellers": len(SELLERS), "products": made, **payouts}
+    return {"categories": added_categories, "sellers": len(SELLERS), "products": made, **money, **payouts}
+
+
+async def seed_money() -> dict[str, int]:
+    """The ledger's month of demo orders (track ledger; the payouts track adds its batch after it)."""
+    from market.ledger.demo import seed_month
+
+    return await seed_month()
 
 
 def _registration(number: int, name: str, kind: str, ward_code: int) -> SellerRegistration:
@@ -129,6 +137,7 @@ def _registration(number: int, name: str, kind: str, ward_code: int) -> SellerRe
         display_name=name,
         legal_name=name if kind == "household" else f"{name} (pháp nhân)",
         tax_code=None if kind == "household" else f"39{number:08d}",
+        personal_id=f"072{number:09d}" if kind == "household" else None,  # Tây Ninh's CCCD prefix (the ledger's tax)
         phone=phone,
         email=f"demo{number}@market.example",
         province_code=TAY_NINH,

@@ -224,6 +224,10 @@ FIELD_CODES: tuple[Code, ...] = (
     C("refund_exceeds_payment", "a refund above what the payment has left"),
     C("duplicate_line", "a return naming a line twice"),
     C("exceeds_delivered", "a return of more than was delivered and not yet returned"),
+    # Ledger, commissions and tax.
+    C("bps_or_fixed", "a commission rule with both or neither of `bps` and `fixed`"),
+    C("unknown_seller", "no such seller"),
+    C("invalid_personal_id", "not a Vietnamese personal id number (12 digits of a citizen identity card)"),
     # Payouts.
     C("unknown_bank", "a bank BIN that is not a NAPAS member's"),
     C("invalid_account_number", "a bank account number that is not 6 to 19 digits"),

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Literal
 
@@ -64,6 +65,7 @@ def in_transit(seller_id: str) -> str:
     return seller(seller_id, "in_transit")
 
 
+@functools.lru_cache(maxsize=65_536)
 def describe(name: str) -> tuple[str | None, str, str]:
     """(seller id or None, kind, normal side) of an account name; ValueError for a name that is not one."""
     if name in PLATFORM:

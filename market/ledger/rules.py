@@ -116,12 +116,10 @@ def target(facts: MoneyFacts) -> dict[str, int]:
 
 
 def difference(wanted: Mapping[str, int], posted: Mapping[str, int]) -> list[Line]:
-    """The lines that take the posted position to the wanted one (empty when they agree), by account name."""
-    lines = []
-    for account in sorted(set(wanted) | set(posted)):
-        change = wanted.get(account, 0) - posted.get(account, 0)
-        if change:
-            lines.append(Line(account, change))
+    """The lines that take the posted position to the wanted one (empty when they agree)."""
+    lines = [Line(account, amount - posted.get(account, 0)) for account, amount in wanted.items()
+             if amount != posted.get(account, 0)]  # fmt: skip
+    lines += [Line(account, -amount) for account, amount in posted.items() if amount and account not in wanted]
     return lines
 
 

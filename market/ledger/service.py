@@ -11,13 +11,13 @@ recomputes them from the lines.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import NamedTuple
 
 from market.core import clock
 from market.core.db import fetch, transaction
-from market.core.ids import new_id
+from market.core.ids import new_ids
 from market.ledger import accounts
 
 
@@ -25,8 +25,7 @@ class LedgerError(ValueError):
     """A posting that cannot be right (unbalanced, an unknown account): a bug in the caller, never user input."""
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One line: a debit (amount > 0) or a credit (amount < 0) of an account."""
 
     account: str
@@ -41,7 +40,7 @@ def credit(account: str, amount: int) -> Line:
     return Line(account, -amount)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Posting:
     """An entry to post: its source (unique cause), lines, memo, kind and what it concerns."""
 
@@ -53,25 +52,25 @@ class Posting:
     seller_order_id: str | None = None
     event_id: str | None = None
     at: datetime | None = None
-    id: str = field(default_factory=lambda: new_id("lje"))
 
 
-def _checked(posting: Posting) -> list[Line]:
+def _checked(posting: Posting) -> list[tuple[str, int]]:
     """The posting's non-zero lines, merged per account (in the order first seen); LedgerError when wrong."""
     if not posting.source or len(posting.source) > 200:
         raise LedgerError(f"an entry needs a source of 1 to 200 characters, not {posting.source!r}")
     merged: dict[str, int] = {}
     for line in posting.lines:
-        if not isinstance(line.amount, int) or isinstance(line.amount, bool):
+        if type(line.amount) is not int:
             raise LedgerError(f"{posting.source}: amounts are whole đồng, not {line.amount!r}")
+        merged[line.account] = merged.get(line.account, 0) + line.amount
+    for account in merged:
         try:
-            accounts.describe(line.account)
+            accounts.describe(account)
         except ValueError as exc:
             raise LedgerError(f"{posting.source}: {exc}") from None
-        merged[line.account] = merged.get(line.account, 0) + line.amount
     if sum(merged.values()) != 0:
         raise LedgerError(f"{posting.source}: lines sum to {sum(merged.values())}, not zero")
-    return [Line(account, amount) for account, amount in merged.items() if amount != 0]
+    return [(account, amount) for account, amount in merged.items() if amount]
 
 
 POST_SQL = """
@@ -85,8 +84,8 @@ WITH e AS (
 l AS (
     INSERT INTO ledger_line (entry, account, seller_id, amount, created_at)
     SELECT x.entry, x.account, x.seller_id, x.amount, e.created_at
-    FROM unnest($9::varchar[], $10::varchar[], $11::varchar[], $12::bigint[], $13::int[])
-         WITH ORDINALITY AS x(entry, account, seller_id, amount, position, n)
+    FROM unnest($9::varchar[], $10::varchar[], $11::varchar[], $12::bigint[])
+         WITH ORDINALITY AS x(entry, account, seller_id, amount, n)
     JOIN e ON e.id = x.entry
     ORDER BY x.n
     RETURNING account, seller_id, amount
@@ -94,7 +93,7 @@ l AS (
 b AS (
     INSERT INTO ledger_account AS a (name, seller_id, kind, normal, balance, updated_at)
     SELECT l.account, min(l.seller_id), min(k.kind), min(k.normal), sum(l.amount), now()
-    FROM l JOIN unnest($14::varchar[], $15::varchar[], $16::varchar[]) AS k(name, kind, normal) ON k.name = l.account
+    FROM l JOIN unnest($13::varchar[], $14::varchar[], $15::varchar[]) AS k(name, kind, normal) ON k.name = l.account
     GROUP BY l.account ORDER BY l.account
     ON CONFLICT (name) DO UPDATE SET balance = a.balance + excluded.balance, updated_at = excluded.updated_at
     RETURNING 1
@@ -102,39 +101,64 @@ b AS (
 SELECT (SELECT count(*) FROM e) AS posted, (SELECT count(*) FROM b) AS touched
 """
 # Accounts are upserted in name order, so two postings touching the same accounts lock them in the same order.
+BATCH_WITHOUT_JIT = 50
+"""From this many entries the planner's guess at the unnested rows is large enough to make PostgreSQL compile the
+statement (JIT), which costs more than the statement itself: batches turn it off for their transaction."""
 
 
 async def post_many(postings: Iterable[Posting]) -> int:
     """Post entries at once (in the caller's transaction, or one of their own); returns how many were new (a source
     already posted, or twice in the batch, is skipped). LedgerError before anything is written when one is wrong."""
-    entries: list[list[Any]] = [[] for _ in range(8)]
-    lines: list[list[Any]] = [[] for _ in range(5)]
+    ids: list[str] = []
+    sources: list[str] = []
+    kinds_: list[str] = []
+    memos: list[str] = []
+    sellers: list[str | None] = []
+    seller_orders: list[str | None] = []
+    events: list[str | None] = []
+    times: list[datetime] = []
+    line_entries: list[str] = []
+    line_accounts: list[str] = []
+    line_sellers: list[str | None] = []
+    line_amounts: list[int] = []
     kinds: dict[str, tuple[str, str]] = {}
     seen: set[str] = set()
     now = clock.now()
-    for posting in postings:
+    describe = accounts.describe
+    batch = list(postings)
+    fresh = iter(new_ids("lje", len(batch)))
+    for posting in batch:
         checked = _checked(posting)
+        entry_id = next(fresh)
         if not checked or posting.source in seen:
             continue
         seen.add(posting.source)
-        for column, value in zip(entries, (
-            posting.id, posting.source, posting.kind, posting.memo, posting.seller_id, posting.seller_order_id,
-            posting.event_id, posting.at or now,
-        ), strict=True):  # fmt: skip
-            column.append(value)
-        for position, line in enumerate(checked):
-            seller_id, kind, normal = accounts.describe(line.account)
-            kinds[line.account] = (kind, normal)
-            cells = (posting.id, line.account, seller_id, line.amount, position)
-            for cells_column, cell in zip(lines, cells, strict=True):
-                cells_column.append(cell)
+        ids.append(entry_id)
+        sources.append(posting.source)
+        kinds_.append(posting.kind)
+        memos.append(posting.memo)
+        sellers.append(posting.seller_id)
+        seller_orders.append(posting.seller_order_id)
+        events.append(posting.event_id)
+        times.append(posting.at or now)
+        for account, amount in checked:
+            seller_id, kind, normal = describe(account)
+            kinds[account] = (kind, normal)
+            line_entries.append(entry_id)
+            line_accounts.append(account)
+            line_sellers.append(seller_id)
+            line_amounts.append(amount)
     if not seen:
         return 0
     names = sorted(kinds)
     async with transaction():
+        if len(ids) >= BATCH_WITHOUT_JIT:
+            await fetch("SET LOCAL jit = off")
         rows = await fetch(
-            POST_SQL, *entries, *lines, names, [kinds[n][0] for n in names], [kinds[n][1] for n in names]
-        )
+            POST_SQL, ids, sources, kinds_, memos, sellers, seller_orders, events, times,
+            line_entries, line_accounts, line_sellers, line_amounts,
+            names, [kinds[n][0] for n in names], [kinds[n][1] for n in names],
+        )  # fmt: skip
     return int(rows[0]["posted"])
 
 

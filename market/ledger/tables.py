@@ -8,8 +8,7 @@ of an account's lines, written in the same statement as the lines, and `market l
 
 from __future__ import annotations
 
-from piccolo.columns import BigInt, BigSerial, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
-from piccolo.columns.base import OnDelete
+from piccolo.columns import BigInt, BigSerial, Boolean, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -44,7 +43,7 @@ class LedgerLine(Table, tablename="ledger_line"):
     """A debit (positive) or credit (negative) of one account in one entry."""
 
     id = BigSerial(primary_key=True)
-    entry = ForeignKey(references=LedgerEntry, index=True, on_delete=OnDelete.restrict)
+    entry = Varchar(length=32, index=True)  # its entry's id: checked per statement by a trigger, not per row
     account = Varchar(length=80)
     seller_id = Varchar(length=32, null=True, default=None)
     amount = BigInt()

@@ -47,6 +47,7 @@ def seller_out(seller: Seller) -> SellerOut:
         status=seller.status,
         status_reason=seller.status_reason,
         created_at=rfc3339(seller.created_at),
+        personal_id=seller.personal_id,
     )
 
 

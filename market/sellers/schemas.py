@@ -10,8 +10,8 @@ from market.core.schemas import Code, Input, LongText, Name, Reason, UnitOut
 
 Kind = Literal["household", "cooperative", "enterprise"]
 Role = Literal["owner", "staff"]
-Scope = Literal["catalog:write", "orders:read", "orders:write"]
-SCOPES: tuple[Scope, ...] = ("catalog:write", "orders:read", "orders:write")
+Scope = Literal["catalog:write", "orders:read", "orders:write", "money:read"]
+SCOPES: tuple[Scope, ...] = ("catalog:write", "orders:read", "orders:write", "money:read")
 Identifier = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
 Password = Annotated[str, msgspec.Meta(max_length=200)]
 
@@ -44,6 +44,7 @@ class SellerFields(Input):
     ward_code: Code
     pickup_address: AddressIn
     tax_code: Annotated[str, msgspec.Meta(max_length=14)] | None = None
+    personal_id: Annotated[str, msgspec.Meta(max_length=12)] | None = None
     email: Annotated[str, msgspec.Meta(max_length=254)] | None = None
     description: LongText = ""
 
@@ -62,6 +63,8 @@ class SellerUpdate(Input):
     email: Annotated[str, msgspec.Meta(max_length=254)] | msgspec.UnsetType | None = msgspec.UNSET
     pickup_address: AddressIn | msgspec.UnsetType = msgspec.UNSET
     description: LongText | msgspec.UnsetType = msgspec.UNSET
+    tax_code: Annotated[str, msgspec.Meta(max_length=14)] | msgspec.UnsetType | None = msgspec.UNSET
+    personal_id: Annotated[str, msgspec.Meta(max_length=12)] | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class AddressOut(msgspec.Struct):
@@ -90,6 +93,7 @@ class SellerOut(msgspec.Struct):
     status: str
     status_reason: str | None
     created_at: str | None
+    personal_id: str | None = None  # the owner's citizen id (CCCD), for the tax the platform withholds
     object: str = "seller"
 
 
@@ -160,7 +164,7 @@ class MemberOut(msgspec.Struct):
 
 class ApiKeyIn(Input):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
-    scopes: Annotated[list[Scope], msgspec.Meta(min_length=1, max_length=3)]
+    scopes: Annotated[list[Scope], msgspec.Meta(min_length=1, max_length=len(SCOPES))]
 
 
 class ApiKeyOut(msgspec.Struct):

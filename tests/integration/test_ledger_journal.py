@@ -80,3 +80,15 @@ async def test_the_check_finds_a_balance_that_drifted_from_its_lines(client) -> 
         -9_000,
         -9_001,
     )
+
+
+async def test_market_ledger_check_exits_non_zero_and_names_each_difference(client) -> None:
+    from tests.api.test_cod import run_cli
+
+    await ledger.post("ok", sale(10_000))
+    assert run_cli("ledger", "check").returncode == 0
+    await fetch("UPDATE ledger_account SET balance = balance + 7 WHERE name = $1", accounts.CARD_CLEARING)
+    failed = run_cli("ledger", "check")
+    assert failed.returncode == 1
+    assert "balance: card_clearing: expected 10,000, found 10,007" in failed.stdout
+    assert "1 differences" in failed.stderr
