@@ -42,6 +42,8 @@ CSV, XLSX, PDF, PNG = (
     "application/pdf",
     "image/png",
 )
+MONEY_READ = {"scope": "money:read"}
+"""The ledger's scope for a key that reads the seller's money (member sessions carry every scope)."""
 
 
 def _keyset(cursor: str | None) -> tuple[datetime, str] | None:
@@ -70,7 +72,7 @@ class SellerPayoutController(Controller):
     tags = ["seller: payouts"]
     dependencies = {"principal": Provide(provide_seller)}
 
-    @get("/bank-account", operation_id="seller_bank_account_get")
+    @get("/bank-account", operation_id="seller_bank_account_get", opt=MONEY_READ)
     async def bank_account(self, principal: SellerPrincipal) -> BankAccountOut:
         """The current payout account (number masked), with when payouts may go to it (`effective_at`)."""
         return bank_account_out(await accounts.get_current(principal.seller_id))
@@ -87,7 +89,7 @@ class SellerPayoutController(Controller):
         )  # fmt: skip
         return bank_account_out(account)
 
-    @get("/bank-account/history", operation_id="seller_bank_account_history")
+    @get("/bank-account/history", operation_id="seller_bank_account_history", opt=MONEY_READ)
     async def bank_account_history(
         self, principal: SellerPrincipal, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None
     ) -> Page[BankAccountOut]:
@@ -96,7 +98,7 @@ class SellerPayoutController(Controller):
         page = page_of(rows, limit, lambda last: encode_cursor(last.created_at.isoformat(), last.id))
         return Page([bank_account_out(row) for row in page.data], page.has_more, page.next_cursor)
 
-    @get("/payouts", operation_id="seller_payouts_list")
+    @get("/payouts", operation_id="seller_payouts_list", opt=MONEY_READ)
     async def payouts(
         self, principal: SellerPrincipal, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None
     ) -> Page[PayoutOut]:
@@ -105,18 +107,18 @@ class SellerPayoutController(Controller):
         page = page_of(rows, limit, lambda last: encode_cursor(last.created_at.isoformat(), last.id))
         return Page([payout_out(row) for row in page.data], page.has_more, page.next_cursor)
 
-    @get("/payouts/{payout_id:str}", operation_id="seller_payouts_get")
+    @get("/payouts/{payout_id:str}", operation_id="seller_payouts_get", opt=MONEY_READ)
     async def payout(self, payout_id: str, principal: SellerPrincipal) -> PayoutOut:
         """One payout of the seller."""
         return payout_out(await service.seller_payout(principal.seller_id, payout_id))
 
-    @get("/statements/{month:str}/csv", operation_id="seller_statement_csv", media_type=CSV)
+    @get("/statements/{month:str}/csv", operation_id="seller_statement_csv", media_type=CSV, opt=MONEY_READ)
     async def statement_csv(self, month: str, principal: SellerPrincipal, resources: ResourcesDep) -> Response[bytes]:
         """The monthly statement (`month` as YYYY-MM, Vietnamese calendar) as CSV."""
         doc = await statements.statement(principal.seller_id, month, _marketplace(resources.settings))
         return _file(statements.to_csv(doc), CSV, f"sao-ke-{month}.csv")
 
-    @get("/statements/{month:str}/pdf", operation_id="seller_statement_pdf", media_type=PDF)
+    @get("/statements/{month:str}/pdf", operation_id="seller_statement_pdf", media_type=PDF, opt=MONEY_READ)
     async def statement_pdf(self, month: str, principal: SellerPrincipal, resources: ResourcesDep) -> Response[bytes]:
         """The monthly statement (`month` as YYYY-MM) as a PDF in Vietnamese."""
         doc = await statements.statement(principal.seller_id, month, _marketplace(resources.settings))
