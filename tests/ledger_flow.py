@@ -30,6 +30,7 @@ async def category_id(slug: str) -> str:
 async def rule(client: httpx.AsyncClient, operator: str, **body: Any) -> dict[str, Any]:
     answer = await client.post("/admin/v1/commission-rules", json=body, headers=bearer(operator))
     assert answer.status_code == 201, answer.text
+    assert answer.headers["location"] == f"/admin/v1/commission-rules/{answer.json()['id']}"
     return dict(answer.json())
 
 

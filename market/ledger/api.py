@@ -17,38 +17,39 @@ from market.ledger import accounts as accounts_module
 from market.ledger import commissions, reads, tax
 from market.ledger import service as ledger
 from market.ledger.schemas import (
-    AccountList,
-    AccountOut,
-    BalanceOut,
     CommissionRuleIn,
     CommissionRuleOut,
     CommissionRulePatch,
     EntryKind,
-    EntryOut,
-    LineOut,
+    LedgerAccountList,
+    LedgerAccountOut,
+    LedgerEntryOut,
+    LedgerLineOut,
+    SellerBalanceOut,
 )
 from market.web.deps import Limit
 from market.web.operator_auth import OperatorPrincipal, provide_operator
+from market.web.responses import LOCATION
 from market.web.seller_auth import SellerPrincipal, provide_seller
 
 READ = {"scope": "money:read"}
 Month = Annotated[str, Parameter(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="A month, YYYY-MM (Vietnam).")]
 
 
-def _balance(found: ledger.SellerBalance) -> BalanceOut:
-    return BalanceOut(found.seller_id, found.pending, found.available, found.in_transit)
+def _balance(found: ledger.SellerBalance) -> SellerBalanceOut:
+    return SellerBalanceOut(found.seller_id, found.pending, found.available, found.in_transit)
 
 
-def _entry(entry: reads.Entry, with_seller: bool = False) -> EntryOut:
-    return EntryOut(
+def _entry(entry: reads.Entry, with_seller: bool = False) -> LedgerEntryOut:
+    return LedgerEntryOut(
         id=entry.id, kind=entry.kind, memo=entry.memo, seller_order_id=entry.seller_order_id,
         created_at=entry.created_at, pending=entry.pending, available=entry.available, in_transit=entry.in_transit,
-        lines=[LineOut(line.account, line.amount) for line in entry.lines],
+        lines=[LedgerLineOut(line.account, line.amount) for line in entry.lines],
         seller_id=entry.seller_id if with_seller else None,
     )  # fmt: skip
 
 
-def _entries(page: Page[reads.Entry], with_seller: bool = False) -> Page[EntryOut]:
+def _entries(page: Page[reads.Entry], with_seller: bool = False) -> Page[LedgerEntryOut]:
     return Page([_entry(entry, with_seller) for entry in page.data], page.has_more, page.next_cursor)
 
 
@@ -67,7 +68,7 @@ class SellerLedgerController(Controller):
     dependencies = {"principal": Provide(provide_seller)}
 
     @get("/balance", operation_id="seller_balance", opt=READ)
-    async def balance(self, principal: SellerPrincipal) -> BalanceOut:
+    async def balance(self, principal: SellerPrincipal) -> SellerBalanceOut:
         """The seller's balances: pending, available and in transit (đồng)."""
         return _balance(await ledger.seller_balance(principal.seller_id))
 
@@ -81,7 +82,7 @@ class SellerLedgerController(Controller):
         seller_order_id: Annotated[str | None, Parameter(max_length=32)] = None,
         limit: Limit = DEFAULT_LIMIT,
         cursor: str | None = None,
-    ) -> Page[EntryOut]:
+    ) -> Page[LedgerEntryOut]:
         """The seller's entries, newest first, by Vietnamese date range (inclusive), kind and seller order."""
         filters = reads.EntryFilter(principal.seller_id, since, until, kind, seller_order_id)
         return _entries(await reads.entries(filters, limit, cursor))
@@ -97,17 +98,17 @@ class AdminLedgerController(Controller):
     @get("/ledger/balances", operation_id="admin_ledger_balances")
     async def balances(
         self, operator: OperatorPrincipal, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None
-    ) -> Page[BalanceOut]:
+    ) -> Page[SellerBalanceOut]:
         """Every seller's balances, by seller id."""
         page = await reads.sellers(limit, cursor)
         return Page([_balance(found) for found in page.data], page.has_more, page.next_cursor)
 
     @get("/ledger/accounts", operation_id="admin_ledger_accounts")
-    async def accounts(self, operator: OperatorPrincipal) -> AccountList:
+    async def accounts(self, operator: OperatorPrincipal) -> LedgerAccountList:
         """The marketplace's own accounts with their balances (and the sellers' payouts in transit)."""
         found = await ledger.platform_balances()
         normal = {**accounts_module.PLATFORM, "payouts_in_transit": "credit"}
-        return AccountList([AccountOut(name, normal[name], balance) for name, balance in found.items()])
+        return LedgerAccountList([LedgerAccountOut(name, normal[name], balance) for name, balance in found.items()])
 
     @get("/ledger/entries", operation_id="admin_ledger_entries")
     async def entries(
@@ -120,7 +121,7 @@ class AdminLedgerController(Controller):
         seller_order_id: Annotated[str | None, Parameter(max_length=32)] = None,
         limit: Limit = DEFAULT_LIMIT,
         cursor: str | None = None,
-    ) -> Page[EntryOut]:
+    ) -> Page[LedgerEntryOut]:
         """Entries, newest first, by seller, Vietnamese date range, kind and seller order."""
         filters = reads.EntryFilter(seller_id, since, until, kind, seller_order_id)
         return _entries(await reads.entries(filters, limit, cursor), with_seller=True)
@@ -154,7 +155,8 @@ class AdminLedgerController(Controller):
         """Commission rules, oldest first (the order ties are broken in)."""
         return await commissions.list_rules(seller_id, category_id, active, limit, cursor)
 
-    @post("/commission-rules", operation_id="admin_commission_rules_create", status_code=201)
+    @post("/commission-rules", operation_id="admin_commission_rules_create", status_code=201,
+          opt={LOCATION: "/admin/v1/commission-rules/{content.id}"})  # fmt: skip
     async def create_rule(self, operator: OperatorPrincipal, data: CommissionRuleIn) -> CommissionRuleOut:
         """Add a commission rule (basis points or fixed per line; global, seller, category or both)."""
         return await commissions.create(data, operator.operator_id)

@@ -44,10 +44,12 @@ async def cod_remitted(event: Event) -> None:
 
 @registry.on("refund.requested", name="ledger.refund_sent")
 async def refund_sent(event: Event) -> None:
-    """A card refund of a seller order goes to the processor (its sale already owes it to the buyer)."""
+    """A card refund goes to the processor: a seller order's sale (or a part cancelled while the payment was pending)
+    already owes it to the buyer. An operator's refund of an order, not of a seller order, is not allocated to any
+    sale: it shows as a debit of `refunds_payable` (see the README)."""
     refund = await refund_facts(event.payload["refund_id"])
-    if refund is None or not refund.by_card or refund.seller_order_id is None:
-        return  # order-level refunds and late payments given back never reached a sale (see the README)
+    if refund is None or not refund.by_card or refund.request_key.startswith("late_payment:"):
+        return  # a payment that came after its order closed never reached a sale: in and out, nothing to post
     await posting.cash(f"refund:{refund.refund_id}:sent", rules.refund_sent(refund.amount), "Hoàn tiền thẻ",
                        "refund_paid", seller_order_id=refund.seller_order_id, event_id=event.id)  # fmt: skip
 

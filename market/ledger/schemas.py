@@ -22,7 +22,7 @@ ScopeId = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
 Note = Annotated[str, msgspec.Meta(max_length=500)]
 
 
-class BalanceOut(msgspec.Struct):
+class SellerBalanceOut(msgspec.Struct):
     """A seller's balances in đồng: `pending` (sales not yet released), `available` (payable), `in_transit` (in a
     payout on its way)."""
 
@@ -34,14 +34,14 @@ class BalanceOut(msgspec.Struct):
     object: str = "balance"
 
 
-class LineOut(msgspec.Struct):
+class LedgerLineOut(msgspec.Struct):
     """One line: `amount` > 0 debits the account, < 0 credits it."""
 
     account: str
     amount: int
 
 
-class EntryOut(msgspec.Struct):
+class LedgerEntryOut(msgspec.Struct):
     """A journal entry, with the change it made to the seller's balances (positive: more owed to the seller)."""
 
     id: str
@@ -52,13 +52,13 @@ class EntryOut(msgspec.Struct):
     pending: int
     available: int
     in_transit: int
-    lines: list[LineOut]
+    lines: list[LedgerLineOut]
     seller_id: str | None = None
     currency: str = "VND"
     object: str = "ledger_entry"
 
 
-class AccountOut(msgspec.Struct):
+class LedgerAccountOut(msgspec.Struct):
     """One of the marketplace's own accounts, its balance positive on its normal side (`debit` or `credit`)."""
 
     id: str
@@ -68,8 +68,8 @@ class AccountOut(msgspec.Struct):
     object: str = "ledger_account"
 
 
-class AccountList(msgspec.Struct):
-    data: list[AccountOut]
+class LedgerAccountList(msgspec.Struct):
+    data: list[LedgerAccountOut]
     has_more: bool = False
     next_cursor: str | None = None
     object: str = "list"

@@ -17,12 +17,13 @@ class RefundFacts:
     amount: int
     by_card: bool
     status: str
+    request_key: str
 
 
 async def refund_facts(refund_id: str) -> RefundFacts | None:
     """The refund, or None when there is no such refund."""
     rows = await fetch(
-        "SELECT id AS refund_id, order_id, seller_order_id, amount, payment_id <> '' AS by_card, status "
+        "SELECT id AS refund_id, order_id, seller_order_id, amount, payment_id <> '' AS by_card, status, request_key "
         "FROM refund WHERE id = $1",
         refund_id,
     )
