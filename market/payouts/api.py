@@ -22,12 +22,12 @@ from market.payouts.schemas import (
     AdminPayoutOut,
     BankAccountIn,
     BankAccountOut,
-    BatchDetail,
-    BatchIn,
-    BatchOut,
-    FailedIn,
-    PaidIn,
+    PayoutBatchDetail,
+    PayoutBatchIn,
+    PayoutBatchOut,
     PayoutOut,
+    PayoutPaidIn,
+    PayoutReasonIn,
 )
 from market.settings import Settings
 from market.web.deps import IdempotencyKeyHeader, Limit, ResourcesDep
@@ -42,6 +42,8 @@ CSV, XLSX, PDF, PNG = (
     "application/pdf",
     "image/png",
 )
+MONEY_READ = {"scope": "money:read"}
+"""The ledger's scope for a key that reads the seller's money (member sessions carry every scope)."""
 
 
 def _keyset(cursor: str | None) -> tuple[datetime, str] | None:
@@ -70,7 +72,7 @@ class SellerPayoutController(Controller):
     tags = ["seller: payouts"]
     dependencies = {"principal": Provide(provide_seller)}
 
-    @get("/bank-account", operation_id="seller_bank_account_get")
+    @get("/bank-account", operation_id="seller_bank_account_get", opt=MONEY_READ)
     async def bank_account(self, principal: SellerPrincipal) -> BankAccountOut:
         """The current payout account (number masked), with when payouts may go to it (`effective_at`)."""
         return bank_account_out(await accounts.get_current(principal.seller_id))
@@ -87,7 +89,7 @@ class SellerPayoutController(Controller):
         )  # fmt: skip
         return bank_account_out(account)
 
-    @get("/bank-account/history", operation_id="seller_bank_account_history")
+    @get("/bank-account/history", operation_id="seller_bank_account_history", opt=MONEY_READ)
     async def bank_account_history(
         self, principal: SellerPrincipal, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None
     ) -> Page[BankAccountOut]:
@@ -96,7 +98,7 @@ class SellerPayoutController(Controller):
         page = page_of(rows, limit, lambda last: encode_cursor(last.created_at.isoformat(), last.id))
         return Page([bank_account_out(row) for row in page.data], page.has_more, page.next_cursor)
 
-    @get("/payouts", operation_id="seller_payouts_list")
+    @get("/payouts", operation_id="seller_payouts_list", opt=MONEY_READ)
     async def payouts(
         self, principal: SellerPrincipal, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None
     ) -> Page[PayoutOut]:
@@ -105,18 +107,18 @@ class SellerPayoutController(Controller):
         page = page_of(rows, limit, lambda last: encode_cursor(last.created_at.isoformat(), last.id))
         return Page([payout_out(row) for row in page.data], page.has_more, page.next_cursor)
 
-    @get("/payouts/{payout_id:str}", operation_id="seller_payouts_get")
+    @get("/payouts/{payout_id:str}", operation_id="seller_payouts_get", opt=MONEY_READ)
     async def payout(self, payout_id: str, principal: SellerPrincipal) -> PayoutOut:
         """One payout of the seller."""
         return payout_out(await service.seller_payout(principal.seller_id, payout_id))
 
-    @get("/statements/{month:str}/csv", operation_id="seller_statement_csv", media_type=CSV)
+    @get("/statements/{month:str}/csv", operation_id="seller_statement_csv", media_type=CSV, opt=MONEY_READ)
     async def statement_csv(self, month: str, principal: SellerPrincipal, resources: ResourcesDep) -> Response[bytes]:
         """The monthly statement (`month` as YYYY-MM, Vietnamese calendar) as CSV."""
         doc = await statements.statement(principal.seller_id, month, _marketplace(resources.settings))
         return _file(statements.to_csv(doc), CSV, f"sao-ke-{month}.csv")
 
-    @get("/statements/{month:str}/pdf", operation_id="seller_statement_pdf", media_type=PDF)
+    @get("/statements/{month:str}/pdf", operation_id="seller_statement_pdf", media_type=PDF, opt=MONEY_READ)
     async def statement_pdf(self, month: str, principal: SellerPrincipal, resources: ResourcesDep) -> Response[bytes]:
         """The monthly statement (`month` as YYYY-MM) as a PDF in Vietnamese."""
         doc = await statements.statement(principal.seller_id, month, _marketplace(resources.settings))
@@ -133,7 +135,7 @@ class AdminPayoutController(Controller):
     @get("/", operation_id="admin_payout_batches_list")
     async def list_batches(
         self, operator: OperatorPrincipal, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None
-    ) -> Page[BatchOut]:
+    ) -> Page[PayoutBatchOut]:
         """Payout batches, newest first."""
         before = decode_cursor(cursor, 1)[0] if cursor else None
         rows = await service.list_batches(before if isinstance(before, int) else None, limit + 1)
@@ -142,8 +144,12 @@ class AdminPayoutController(Controller):
 
     @post("/", operation_id="admin_payout_batches_create", opt={LOCATION: "/admin/v1/payout-batches/{content.id}"})
     async def create(
-        self, data: BatchIn, operator: OperatorPrincipal, resources: ResourcesDep, idempotency_key: IdempotencyKeyHeader
-    ) -> BatchOut:
+        self,
+        data: PayoutBatchIn,
+        operator: OperatorPrincipal,
+        resources: ResourcesDep,
+        idempotency_key: IdempotencyKeyHeader,
+    ) -> PayoutBatchOut:
         """Create the batch of a period; needs an Idempotency-Key (the same key or period again: the first batch)."""
         key = f"admin:{checked_key(idempotency_key)}"
         batch, _ = await service.create_batch(data.period_start, data.period_end, actor=operator_actor(
@@ -151,7 +157,7 @@ class AdminPayoutController(Controller):
         return batch_out(batch)
 
     @get("/{batch_id:str}", operation_id="admin_payout_batches_get")
-    async def get_batch(self, batch_id: str, operator: OperatorPrincipal) -> BatchDetail:
+    async def get_batch(self, batch_id: str, operator: OperatorPrincipal) -> PayoutBatchDetail:
         """One batch with its first 100 lines (full account numbers and VietQR payloads)."""
         batch = await service.get_batch(batch_id)
         lines = await service.lines_of(batch_id, None, 101)
@@ -189,7 +195,9 @@ class AdminPayoutController(Controller):
 
     @post("/{batch_id:str}/lines/{line_id:str}/paid", operation_id="admin_payout_lines_paid", status_code=200,
           opt={PROBLEMS: ("payout_line_settled",)})  # fmt: skip
-    async def paid(self, batch_id: str, line_id: str, data: PaidIn, operator: OperatorPrincipal) -> AdminPayoutOut:
+    async def paid(
+        self, batch_id: str, line_id: str, data: PayoutPaidIn, operator: OperatorPrincipal
+    ) -> AdminPayoutOut:
         """Mark a line paid with the bank's reference (again with the same reference: no change)."""
         line, _ = await service.mark(batch_id, line_id, "paid", actor=operator_actor(operator.operator_id),
                                      bank_reference=data.bank_reference)  # fmt: skip
@@ -197,7 +205,9 @@ class AdminPayoutController(Controller):
 
     @post("/{batch_id:str}/lines/{line_id:str}/failed", operation_id="admin_payout_lines_failed", status_code=200,
           opt={PROBLEMS: ("payout_line_settled",)})  # fmt: skip
-    async def failed(self, batch_id: str, line_id: str, data: FailedIn, operator: OperatorPrincipal) -> AdminPayoutOut:
+    async def failed(
+        self, batch_id: str, line_id: str, data: PayoutReasonIn, operator: OperatorPrincipal
+    ) -> AdminPayoutOut:
         """Mark a pending line failed: its amount goes back to the seller's available balance."""
         line, _ = await service.mark(batch_id, line_id, "failed", actor=operator_actor(operator.operator_id),
                                      reason=data.reason)  # fmt: skip
@@ -206,7 +216,7 @@ class AdminPayoutController(Controller):
     @post("/{batch_id:str}/lines/{line_id:str}/returned", operation_id="admin_payout_lines_returned",
           status_code=200, opt={PROBLEMS: ("payout_line_settled",)})  # fmt: skip
     async def returned(
-        self, batch_id: str, line_id: str, data: FailedIn, operator: OperatorPrincipal
+        self, batch_id: str, line_id: str, data: PayoutReasonIn, operator: OperatorPrincipal
     ) -> AdminPayoutOut:
         """The bank sent a paid transfer back: the payout is reversed, its amount available to the seller again."""
         line, _ = await service.mark(batch_id, line_id, "returned", actor=operator_actor(operator.operator_id),

@@ -7,7 +7,7 @@ from market.core.banks import bank
 from market.core.schemas import rfc3339
 from market.payouts.accounts import BankAccount
 from market.payouts.exports import payload
-from market.payouts.schemas import AdminPayoutOut, BankAccountOut, BatchDetail, BatchOut, PayoutOut
+from market.payouts.schemas import AdminPayoutOut, BankAccountOut, PayoutBatchDetail, PayoutBatchOut, PayoutOut
 from market.payouts.service import Batch, Line
 
 
@@ -38,12 +38,12 @@ def _batch_fields(batch: Batch) -> dict[str, object]:
     }  # fmt: skip
 
 
-def batch_out(batch: Batch) -> BatchOut:
-    return BatchOut(**_batch_fields(batch))  # type: ignore[arg-type]
+def batch_out(batch: Batch) -> PayoutBatchOut:
+    return PayoutBatchOut(**_batch_fields(batch))  # type: ignore[arg-type]
 
 
-def batch_detail(batch: Batch, lines: list[Line], has_more: bool) -> BatchDetail:
-    return BatchDetail(**_batch_fields(batch), lines=[admin_payout_out(line) for line in lines],  # type: ignore[arg-type]
+def batch_detail(batch: Batch, lines: list[Line], has_more: bool) -> PayoutBatchDetail:
+    return PayoutBatchDetail(**_batch_fields(batch), lines=[admin_payout_out(line) for line in lines],  # type: ignore[arg-type]
                        lines_has_more=has_more)  # fmt: skip
 
 

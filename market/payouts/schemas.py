@@ -38,14 +38,14 @@ class BankAccountOut(msgspec.Struct):
     object: str = "seller_bank_account"
 
 
-class BatchIn(Input):
+class PayoutBatchIn(Input):
     """The period (Vietnamese dates, inclusive) a batch pays for."""
 
     period_start: date
     period_end: date
 
 
-class BatchOut(msgspec.Struct):
+class PayoutBatchOut(msgspec.Struct):
     """A payout batch: its period, totals, where its lines stand and when it was first exported."""
 
     id: str
@@ -97,20 +97,20 @@ class AdminPayoutOut(PayoutOut, kw_only=True):
     vietqr: str
 
 
-class BatchDetail(BatchOut, kw_only=True):
+class PayoutBatchDetail(PayoutBatchOut, kw_only=True):
     """A batch with its first lines (all of them up to 100; the rest through `.../lines`)."""
 
     lines: list[AdminPayoutOut]
     lines_has_more: bool
 
 
-class PaidIn(Input):
+class PayoutPaidIn(Input):
     """The bank's reference of the transfer."""
 
     bank_reference: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[\x21-\x7e ]+$")]
 
 
-class FailedIn(Input):
+class PayoutReasonIn(Input):
     """Why the bank did not make (or sent back) the transfer."""
 
     reason: Reason

@@ -23,7 +23,7 @@ from market.audit import service as audit
 from market.core import clock
 from market.core.db import fetch, transaction
 from market.core.errors import Conflict, DomainError, NotFound, field_error
-from market.core.ids import new_id
+from market.core.ids import new_id, new_ids
 from market.core.outbox.service import record
 from market.ledger import accounts as ledger_accounts
 from market.ledger.service import Posting, credit, debit, post_many
@@ -208,7 +208,7 @@ async def create_batch(
             "line_count, total, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             batch_id, number, period_start, period_end, period_key, request_key, actor, len(paid), total, now,
         )  # fmt: skip
-        ids = [new_id("pol") for _ in paid]
+        ids = new_ids("pol", len(paid))
         await fetch(
             INSERT_LINES_SQL, batch_id, now, ids, [p.seller_id for p in paid], [p.account_id for p in paid],
             [p.bank_bin for p in paid], [p.account_number for p in paid], [p.holder_name for p in paid],

@@ -80,7 +80,8 @@ async def test_a_change_supersedes_restarts_the_cooling_off_and_the_same_details
 
 async def test_only_the_owner_may_set_it(client: httpx.AsyncClient, operator: str) -> None:
     seller = await registered_seller(client, approve_with=operator)
-    key = await api_key(client, seller["session"])
+    key = await api_key(client, seller["session"], ["money:read"])
+    catalog_key = await api_key(client, seller["session"], ["catalog:write"])
     staff = await _staff_session(client, seller["session"])
     for token in (key, staff):
         refused = await client.put("/seller/v1/bank-account", json=account_body(), headers=bearer(token))
@@ -91,6 +92,9 @@ async def test_only_the_owner_may_set_it(client: httpx.AsyncClient, operator: st
     await set_account(client, seller["session"])
     read = await client.get("/seller/v1/bank-account", headers=bearer(key))
     assert read.status_code == 200 and read.json()["last4"] == "3456"
+    for path in ("/seller/v1/bank-account", "/seller/v1/payouts", "/seller/v1/statements/2026-11/csv"):
+        refused = await client.get(path, headers=bearer(catalog_key))
+        assert refused.status_code == 403 and refused.json()["code"] == "insufficient_scope", path
     other = await registered_seller(client, approve_with=operator)
     assert (await client.get("/seller/v1/bank-account", headers=bearer(other["session"]))).status_code == 404
 

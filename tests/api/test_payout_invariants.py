@@ -40,6 +40,7 @@ async def _apply(op: tuple[str, int, int], sellers: list[str], sold: dict[str, i
         await accounts.set_account(sellers[a], VCB, f"0071{len(sold) * 7 + a:09d}{b % 7}", "Lê Thị Hoa",
                                    actor="test", cooling_off_h=b)  # fmt: skip
     elif kind == "batch":
+
         def period() -> date:
             return date(2000, 1, 1) + timedelta(days=next(_periods))
 
