@@ -97,12 +97,12 @@ class UnsubscribeController(Controller):
     path = "/api/v1/unsubscribe"
     tags = ["storefront: account"]
 
-    @get("/", operation_id="notifications_unsubscribe_link")
+    @get("/", operation_id="notifications_unsubscribe_link", opt={PROBLEMS: ("not_found",)})
     async def unsubscribe_link(self, token: str, resources: ResourcesDep) -> UnsubscribedOut:
         """Turn off the kind of message the emailed link names, for its recipient."""
         return await _unsubscribe(token, resources)
 
-    @post("/", operation_id="notifications_unsubscribe_one_click", status_code=200)
+    @post("/", operation_id="notifications_unsubscribe_one_click", status_code=200, opt={PROBLEMS: ("not_found",)})
     async def unsubscribe_one_click(self, token: str, resources: ResourcesDep) -> UnsubscribedOut:
         """The same, as mail clients' one-click unsubscribe (RFC 8058 `List-Unsubscribe-Post`)."""
         return await _unsubscribe(token, resources)

@@ -91,7 +91,10 @@ async def send_once(senders: Senders, settings: Settings) -> int:
     if in_transaction():
         raise RuntimeError("notifications are never sent with a database transaction open")
     rows = await fetch(CLAIM_SQL, clock.now(), settings.notify_batch_size, LEASE_S)
-    await asyncio.gather(*(_send(senders, settings, dict(row)) for row in rows))
+    outcomes = await asyncio.gather(*(_send(senders, settings, dict(row)) for row in rows), return_exceptions=True)
+    for row, outcome in zip(rows, outcomes, strict=True):
+        if isinstance(outcome, BaseException):  # recording failed (the database went away): the lease ends, it is
+            log.warning("notification_record_failed", delivery_id=row["id"], error=repr(outcome))  # sent again
     return len(rows)
 
 
