@@ -97,6 +97,8 @@ def stripe_sim(host: str, port: int) -> None:
 
     click.echo(f"Stripe simulator on http://{host}:{port} (confirm or decline payments: the page at /)")
     serve(host, port)
+
+
 # Notifications: the local stand-ins of the mail server, Zalo ZNS and the SMS provider (market.simulators).
 
 
@@ -128,6 +130,8 @@ def sms_sim(host: str, port: int) -> None:
     """Serve the SMS provider simulator (Decree 91/2020 rules on promotional messages)."""
     click.echo(f"SMS simulator on http://{host}:{port} (sent: GET /_sim/messages)")
     _granian("market.simulators.sms:create_from_env", host, port, 1)
+
+
 @main.command("webhook-sink")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8703, show_default=True, type=int)
