@@ -26,9 +26,20 @@ def generate(document: dict[str, Any], directory: Path) -> tuple[ModuleType, lis
     """Generate the client into `directory`, import it, and return it with every warning the generator printed."""
     spec = directory / "openapi.json"
     spec.write_text(json.dumps(document))
+    config = directory / "config.json"  # images (the VietQR codes) are bytes, as the generator knows octet streams
+    config.write_text(
+        json.dumps(
+            {
+                "content_type_overrides": {
+                    "image/png": "application/octet-stream",
+                    "image/svg+xml": "application/octet-stream",
+                }
+            }
+        )
+    )
     generated = subprocess.run(
         [sys.executable, "-m", "openapi_python_client", "generate", "--path", str(spec), "--meta", "none",
-         "--output-path", str(directory / PACKAGE)],
+         "--config", str(config), "--output-path", str(directory / PACKAGE)],
         capture_output=True, text=True, timeout=300, check=False, env=_with_ruff(),
     )  # fmt: skip
     output = generated.stdout + generated.stderr
