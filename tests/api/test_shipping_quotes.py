@@ -188,7 +188,7 @@ async def test_a_cart_quote_needs_the_cart(client: httpx.AsyncClient, two_seller
 async def test_a_card_quote_is_refused_when_checkout_would_refuse_cards(
     client: httpx.AsyncClient, two_sellers: dict[str, Any]
 ) -> None:
-    response = await client.post(QUOTES, json={"destination": TO_HANOI, "payment_method": "bank_transfer"})
+    response = await client.post(QUOTES, json={"destination": TO_HANOI, "payment_method": "momo"})
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "payment_method"

@@ -16,7 +16,11 @@ __all__ = ["categories", "document", "operator", "seller", "served", "worker"]
 
 @pytest.fixture(scope="session")
 def served(database: None) -> Iterator[ServedApp]:
-    """The API over HTTP for the whole session (every test's clean_state empties the tables it reads)."""
+    """The API over HTTP for the whole session (every test's clean_state empties the tables it reads), with the
+    bank simulator whose transaction list the reconciliation endpoint pulls."""
+    from tests.conftest import BANK_SIM
+
+    BANK_SIM.start()
     with ServedApp() as app:
         yield app
 

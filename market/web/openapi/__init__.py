@@ -90,6 +90,9 @@ def _refine_operation(path: str, method: str, operation: dict[str, Any], route: 
         responses["201"].setdefault("headers", {})["Location"] = LOCATION_HEADER
     if (path, method) in _TEXT_ANSWERS and "200" in responses:
         responses["200"]["content"] = {"text/plain": {"schema": {"type": "string"}}}
+    for media_type, media in responses.get("200", {}).get("content", {}).items():
+        if media_type.startswith("image/"):  # images (the VietQR codes) are bytes to generated clients
+            media["schema"] = {"type": "string", "format": "binary"}
 
 
 def _summary(description: str) -> str:
