@@ -20,8 +20,12 @@ from types import ModuleType
 from typing import Any
 
 PACKAGE = "market_api_client"
-BINARY_TYPES = ("application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "image/png",
-                "image/svg+xml")
+BINARY_TYPES = (
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "image/png",
+    "image/svg+xml",
+)
 """Files the API answers (statements, bank exports, QR codes): the generator handles them as
 application/octet-stream (a `File`), and warns about any other binary type."""
 
