@@ -20,6 +20,10 @@ from zoneinfo import ZoneInfo
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
+_settings: list[tuple[object, datetime | None, timedelta]] = []
+"""Tests' settings of the clock, oldest first: (token, frozen instant or None, offset). Each block removes its own
+entry when it ends, so blocks that end out of order (two tasks, or a test and a demo seed, setting the clock at
+once) never leave the clock set: restoring "what it was before" would resurrect a block that had already ended."""
 _frozen: datetime | None = None
 _offset = timedelta(0)
 _day: tuple[float, float, date] = (0.0, 0.0, date.min)
@@ -64,29 +68,43 @@ def end_of_day(day: date) -> datetime:
     return start_of_day(day + timedelta(days=1))
 
 
+def _apply() -> None:
+    """Recompute the clock from the blocks still open: the last freeze, moved by the travels opened after it."""
+    global _frozen, _offset
+    frozen: datetime | None = None
+    offset = timedelta(0)
+    for _token, instant, delta in _settings:
+        if instant is not None:
+            frozen, offset = instant, timedelta(0)
+        else:
+            offset += delta
+    _frozen, _offset = (None, offset) if frozen is None else (frozen + offset, timedelta(0))
+
+
+@contextmanager
+def _setting(instant: datetime | None, delta: timedelta) -> Iterator[None]:
+    token = object()
+    _settings.append((token, instant, delta))
+    _apply()
+    try:
+        yield
+    finally:
+        _settings[:] = [entry for entry in _settings if entry[0] is not token]
+        _apply()
+
+
 @contextmanager
 def frozen_at(instant: datetime) -> Iterator[datetime]:
     """Tests: stop the clock at `instant` (aware) for the block."""
-    global _frozen
     if instant.tzinfo is None:
         raise ValueError("freeze the clock at an aware instant")
-    before, _frozen = _frozen, instant.astimezone(UTC)
-    try:
+    with _setting(instant.astimezone(UTC), timedelta(0)):
+        assert _frozen is not None
         yield _frozen
-    finally:
-        _frozen = before
 
 
 @contextmanager
 def travel(delta: timedelta) -> Iterator[None]:
     """Tests: move the clock by `delta` for the block (it keeps running, or stays frozen, from there)."""
-    global _frozen, _offset
-    before = (_frozen, _offset)
-    if _frozen is not None:
-        _frozen += delta
-    else:
-        _offset += delta
-    try:
+    with _setting(None, delta):
         yield
-    finally:
-        _frozen, _offset = before

@@ -54,3 +54,22 @@ def test_the_running_clocks_day_is_remembered_between_its_bounds_only() -> None:
     with clock.frozen_at(datetime(2026, 12, 1, 17, 0, tzinfo=UTC)):
         assert clock.today() == date(2026, 12, 2)
     assert clock.today() == day
+
+
+def test_blocks_that_end_out_of_order_leave_the_clock_running() -> None:
+    """Two tasks (or a test and the demo seed) set the clock at once and finish in the other order: nothing stays
+    frozen or moved (restoring "what it was before" left the first block's instant frozen for good)."""
+    first, second = (
+        clock.frozen_at(datetime(2026, 11, 11, 3, tzinfo=UTC)),
+        clock.frozen_at(datetime(2026, 11, 12, 3, tzinfo=UTC)),
+    )
+    moved = clock.travel(timedelta(days=2))
+    first.__enter__()
+    second.__enter__()
+    moved.__enter__()
+    assert clock.now() == datetime(2026, 11, 14, 3, tzinfo=UTC)
+    first.__exit__(None, None, None)
+    assert clock.now() == datetime(2026, 11, 14, 3, tzinfo=UTC)  # the second freeze, moved, still holds
+    second.__exit__(None, None, None)
+    moved.__exit__(None, None, None)
+    assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=5)
