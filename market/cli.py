@@ -436,6 +436,29 @@ def search_synonyms() -> None:
     click.echo(f"loaded {_with_resources(work)} synonym groups")
 
 
+@main.group("webhooks")
+def webhooks_group() -> None:
+    """Seller webhook commands."""
+
+
+@webhooks_group.command("rekey")
+def webhooks_rekey() -> None:
+    """Seal every webhook signing secret under WEBHOOK_SECRETS_KEY: legacy plain rows and rows sealed under
+    WEBHOOK_SECRETS_KEY_PREVIOUS. Exit status 1 when some row opens with neither key (their ids are listed)."""
+    from market.webhooks.service import rekey
+    from market.webhooks.vault import box_for
+
+    async def work(resources: Any, settings: Settings) -> Any:
+        return await rekey(box_for(settings))
+
+    done = _with_resources(work)
+    click.echo(f"webhook secrets: {done.resealed} sealed anew, {done.current} already under the current key, "
+               f"{len(done.unreadable)} unreadable")  # fmt: skip
+    if done.unreadable:
+        click.echo("unreadable (neither key opens them): " + ", ".join(done.unreadable), err=True)
+        sys.exit(1)
+
+
 @main.command("check-config")
 def check_config() -> None:
     """Validate the environment and print the effective settings (secrets hidden)."""

@@ -267,6 +267,7 @@ async def seed_webhooks() -> str | None:
     from market.core.resources import current
     from market.webhooks import service as webhooks
     from market.webhooks.tables import WebhookEndpoint
+    from market.webhooks.vault import current_box
 
     if not current().settings.webhook_allow_loopback:
         return None
@@ -283,7 +284,7 @@ async def seed_webhooks() -> str | None:
         for _ in range(5):  # deploy/dev run starts the sink just before the seed
             try:
                 await client.post(DEMO_WEBHOOK_URL.replace("/hooks/", "/_sink/boxes/") + "/secret",
-                                  json={"secret": endpoint.secret})  # fmt: skip
+                                  json={"secret": current_box().open(endpoint.secret, endpoint.id)})  # fmt: skip
                 break
             except httpx.HTTPError:
                 await asyncio.sleep(0.2)  # no sink (yet): deliveries are retried until there is one

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
@@ -21,6 +21,17 @@ N = TypeVar("N", int, float)
 
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 _WEAK_SECRET_MARKERS = ("change", "secret", "example", "dev", "test", "password")
+_AEAD_KEY = re.compile(r"^[0-9a-fA-F]{64}$")
+_KEY_HINT = "32 bytes as 64 hex digits (generate one: openssl rand -hex 32)"
+
+
+def derived_key(secret_key: str, purpose: str) -> bytes:
+    """A 32-byte key for `purpose` derived from SECRET_KEY with HKDF-SHA256 (development and test only)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"market {purpose} v1".encode())
+    return hkdf.derive(secret_key.encode())
 
 
 class SettingsError(Exception):
@@ -115,6 +126,8 @@ class Settings:
     webhook_secret_overlap_s: int = 86_400
     webhook_concurrency: int = 50
     webhook_per_endpoint: int = 2
+    webhook_secrets_key: bytes = field(default=b"", repr=False)
+    webhook_secrets_key_previous: bytes | None = field(default=None, repr=False)
 
     @property
     def card_payments(self) -> bool:
@@ -224,8 +237,16 @@ class Settings:
             webhook_secret_overlap_s=reader.integer("WEBHOOK_SECRET_OVERLAP_S", 86_400, low=0, high=30 * 86_400),
             webhook_concurrency=reader.integer("WEBHOOK_CONCURRENCY", 50, low=1, high=1_000),
             webhook_per_endpoint=reader.integer("WEBHOOK_PER_ENDPOINT", 2, low=1, high=20),
+            webhook_secrets_key=reader.aead_key("WEBHOOK_SECRETS_KEY") or b"",
+            webhook_secrets_key_previous=reader.aead_key("WEBHOOK_SECRETS_KEY_PREVIOUS"),
         )
         _check_bank(settings, reader.problems)
+        if not settings.webhook_secrets_key:
+            if env == "production":
+                if reader.optional("WEBHOOK_SECRETS_KEY") is None:
+                    reader.problems.append(("WEBHOOK_SECRETS_KEY", f"required when MARKET_ENV=production; {_KEY_HINT}"))
+            else:  # development and test: a key of its own, derived from SECRET_KEY, so nothing else is needed
+                settings = replace(settings, webhook_secrets_key=derived_key(settings.secret_key, "webhook-secrets"))
         if settings.carrier_api_base and not (settings.carrier_partner_secret and settings.carrier_webhook_secret):
             reader.problems.append(("CARRIER_API_BASE", "needs CARRIER_PARTNER_SECRET and CARRIER_WEBHOOK_SECRET"))
         if settings.stripe_secret_key and not (settings.stripe_publishable_key and settings.stripe_webhook_secret):
@@ -325,6 +346,16 @@ class _Reader:
         elif raw and production and any(marker in raw.lower() for marker in _WEAK_SECRET_MARKERS):
             self.problems.append((name, "looks like a placeholder; generate one: openssl rand -hex 32"))
         return raw
+
+    def aead_key(self, name: str) -> bytes | None:
+        """A 256-bit key given as 64 hex digits, or None when unset (a malformed one is a problem, never shown)."""
+        raw = self._raw(name)
+        if raw is None:
+            return None
+        if not _AEAD_KEY.match(raw):
+            self.problems.append((name, f"must be {_KEY_HINT}"))
+            return None
+        return bytes.fromhex(raw)
 
     def choice(self, name: str, options: tuple[str, ...], *, default: str) -> Any:
         """A value among `options`; typed `Any` so the caller's Literal field checks it."""

@@ -8,6 +8,7 @@ from market.webhooks import service
 from market.webhooks.dispatcher import Dispatcher, WebhookLoop
 from market.webhooks.events import EVENT_TYPES
 from market.webhooks.sender import Sender
+from market.webhooks.vault import box_for
 
 
 async def fan_out(event: Event) -> None:
@@ -20,8 +21,8 @@ for _event_type in EVENT_TYPES:
 
 
 def dispatcher_for(settings: Settings) -> Dispatcher:
-    """A dispatcher with the configured timeout, loopback rule and concurrency."""
-    sender = Sender.create(settings.webhook_timeout_s, settings.webhook_allow_loopback)
+    """A dispatcher with the configured timeout, loopback rule, concurrency and secrets' keys."""
+    sender = Sender.create(settings.webhook_timeout_s, settings.webhook_allow_loopback, box=box_for(settings))
     return Dispatcher(sender, concurrency=settings.webhook_concurrency, per_endpoint=settings.webhook_per_endpoint)
 
 

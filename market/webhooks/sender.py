@@ -40,8 +40,9 @@ from market.core.ids import new_id
 from market.core.outbox.service import record
 from market.core.urls import IPAddress, is_loopback_literal, is_public, public_addresses
 from market.core.urls import resolve as resolve_name
-from market.webhooks.service import give_up_pending, signing_secrets
+from market.webhooks.service import give_up_pending, reseal, signing_secrets
 from market.webhooks.signing import HEADER, signature_header
+from market.webhooks.vault import SecretBox, SecretUnreadable, current_box
 
 log = structlog.get_logger(__name__)
 Resolver = Callable[[str], Awaitable[list[IPAddress]]]
@@ -51,6 +52,7 @@ FIRST_RETRY_S = 60
 MAX_RETRY_S = 6 * 3600
 EXCERPT_BYTES = 1000
 USER_AGENT = f"market-webhooks/{__version__}"
+UNREADABLE = "not sent: the signing secret could not be opened on our side (retried)"
 
 
 def backoff_s(failures: int, rng: random.Random | None = None) -> float:
@@ -173,20 +175,37 @@ FROM webhook_delivery d JOIN webhook_endpoint e ON e.id = d.endpoint WHERE d.id 
 
 @dataclass
 class Sender:
-    """Sends one delivery: settings, the HTTP client (no keep-alive, no proxies, no redirects) and a resolver."""
+    """Sends one delivery: settings, the HTTP client (no keep-alive, no proxies, no redirects), a resolver and the
+    box that opens the signing secrets (the process's settings' when None)."""
 
     timeout_s: float
     allow_loopback: bool
     client: httpx.AsyncClient
     resolve: Resolver | None = None
+    box: SecretBox | None = None
 
     @classmethod
-    def create(cls, timeout_s: float, allow_loopback: bool, resolve: Resolver | None = None) -> Sender:
+    def create(
+        cls, timeout_s: float, allow_loopback: bool, resolve: Resolver | None = None, box: SecretBox | None = None
+    ) -> Sender:
         client = httpx.AsyncClient(
             trust_env=False, follow_redirects=False, timeout=httpx.Timeout(timeout_s),
             limits=httpx.Limits(max_keepalive_connections=0, max_connections=None),
         )  # fmt: skip
-        return cls(timeout_s, allow_loopback, client, resolve)
+        return cls(timeout_s, allow_loopback, client, resolve, box)
+
+    async def _secrets(self, row: Any, now: datetime) -> list[str] | None:
+        """The opened signing secrets, resealing legacy or previous-key values on the way; None (logged) when a
+        key is missing: the attempt fails on our side and is retried."""
+        box = self.box or current_box()
+        try:
+            found = signing_secrets(row, now, box)
+            await reseal(row, box)
+        except SecretUnreadable as exc:
+            log.error("webhook_secret_unreadable", delivery_id=row["id"], endpoint_id=row["endpoint_id"],
+                      reason=str(exc))  # fmt: skip
+            return None
+        return found
 
     async def attempt(self, delivery_id: str) -> Outcome | None:
         """Try a claimed delivery once and record the outcome; None when it no longer needs sending."""
@@ -201,9 +220,14 @@ class Sender:
         row = rows[0]
         body = row["body"].encode()
         started_at = clock.now()
+        opened = await self._secrets(row, started_at)
+        if opened is None:  # the endpoint is not to blame: it does not count towards disabling it
+            outcome = Outcome(None, UNREADABLE, "", 0)
+            await record_outcome(delivery_id, started_at, outcome, bool(row["redeliveries"]), blame_endpoint=False)
+            return outcome
         headers = {
             "Content-Type": "application/json", "User-Agent": USER_AGENT,
-            HEADER: signature_header(body, int(started_at.timestamp()), signing_secrets(row, started_at)),
+            HEADER: signature_header(body, int(started_at.timestamp()), opened),
             "Market-Event-Id": row["event_id"], "Market-Event-Type": row["event_type"], "Market-Delivery-Id": row["id"],
         }  # fmt: skip
         outcome = await post(self.client, row["url"], body, headers, self.timeout_s, self.allow_loopback, self.resolve)
@@ -214,9 +238,12 @@ class Sender:
         await self.client.aclose()
 
 
-async def record_outcome(delivery_id: str, started_at: datetime, outcome: Outcome, redelivery: bool) -> None:
+async def record_outcome(
+    delivery_id: str, started_at: datetime, outcome: Outcome, redelivery: bool, blame_endpoint: bool = True
+) -> None:
     """Write the attempt and move the delivery (succeeded, retried later, or given up) and its endpoint (healthy,
-    failing since, or disabled after 3 days of failures), in one transaction."""
+    failing since, or disabled after 3 days of failures, unless the failure was ours: `blame_endpoint`), in one
+    transaction."""
     now = clock.now()
     async with transaction():
         rows = await fetch("SELECT attempts, deadline, status, endpoint FROM webhook_delivery WHERE id = $1 FOR UPDATE",
@@ -244,7 +271,8 @@ async def record_outcome(delivery_id: str, started_at: datetime, outcome: Outcom
                     "last_status_code = $5, last_error = $6, last_attempt_at = $7 WHERE id = $1",
                     delivery_id, number, "failed" if gives_up or not pending else "pending",
                     retry_at if pending else None, outcome.status_code, outcome.error, started_at)  # fmt: skip
-        await _endpoint_failed(delivery["endpoint"], started_at, now)
+        if blame_endpoint:
+            await _endpoint_failed(delivery["endpoint"], started_at, now)
 
 
 async def _endpoint_failed(endpoint_id: str, failed_at: datetime, now: datetime) -> None:

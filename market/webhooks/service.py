@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
+import structlog
 
 from market.audit import service as audit
 from market.core import clock
@@ -25,6 +26,9 @@ from market.core.urls import check_public_https_url
 from market.webhooks.events import ALL_EVENTS, EVENT_TYPES, concerned_sellers
 from market.webhooks.signing import new_secret
 from market.webhooks.tables import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from market.webhooks.vault import SecretBox, SecretUnreadable, current_box, is_legacy
+
+log = structlog.get_logger(__name__)
 
 MAX_ENDPOINTS = 16
 RETRY_FOR = timedelta(days=3)
@@ -71,12 +75,15 @@ def _events(events: list[str]) -> list[str]:
 async def create_endpoint(
     actor: Actor, url: str, events: list[str], description: str, allow_loopback: bool
 ) -> tuple[WebhookEndpoint, str]:
-    """Register an endpoint; its signing secret is returned this once (it signs, so it is kept, unlike API keys)."""
+    """Register an endpoint; its signing secret is returned this once (it signs, so it is kept, unlike API keys,
+    but sealed: `market.webhooks.vault`)."""
     await _validated(url, events, allow_loopback)
     secret = new_secret()
     now = clock.now()
-    endpoint = WebhookEndpoint(id=new_id("whe"), seller=actor.seller_id, url=url, description=nfc(description),
-                               enabled_events=_events(events), status="enabled", secret=secret, created_at=now,
+    endpoint_id = new_id("whe")
+    endpoint = WebhookEndpoint(id=endpoint_id, seller=actor.seller_id, url=url, description=nfc(description),
+                               enabled_events=_events(events), status="enabled",
+                               secret=current_box().seal(secret, endpoint_id), created_at=now,
                                updated_at=now)  # fmt: skip
     async with transaction():
         await fetch("SELECT id FROM seller WHERE id = $1 FOR NO KEY UPDATE", actor.seller_id)  # one count at a time
@@ -152,28 +159,87 @@ async def delete_endpoint(actor: Actor, endpoint_id: str) -> None:
 
 
 async def rotate_secret(actor: Actor, endpoint_id: str, overlap_s: int) -> tuple[WebhookEndpoint, str]:
-    """A new secret, returned this once; the current one keeps signing too (a second `v1`) for `overlap_s`."""
+    """A new secret, returned this once; the current one keeps signing too (a second `v1`) for `overlap_s`.
+
+    The current one becomes the previous one as it is stored (sealed: it is not opened here; a legacy plain one
+    is sealed on the way)."""
     secret = new_secret()
+    box = current_box()
     async with transaction():
         endpoint = await get_endpoint(actor.seller_id, endpoint_id)
         now = clock.now()
+        previous = box.seal(endpoint.secret, endpoint_id) if is_legacy(endpoint.secret) else endpoint.secret
         await WebhookEndpoint.update({
-            WebhookEndpoint.previous_secret: endpoint.secret if overlap_s else None,
+            WebhookEndpoint.previous_secret: previous if overlap_s else None,
             WebhookEndpoint.previous_secret_expires_at: now + timedelta(seconds=overlap_s) if overlap_s else None,
-            WebhookEndpoint.secret: secret, WebhookEndpoint.updated_at: now,
+            WebhookEndpoint.secret: box.seal(secret, endpoint_id), WebhookEndpoint.updated_at: now,
         }).where(WebhookEndpoint.id == endpoint_id).run()  # fmt: skip
         await audit.record(actor.name, "webhook_endpoint.secret_rotated", "webhook_endpoint", endpoint_id,
                            details={"overlap_s": overlap_s})  # fmt: skip
     return await get_endpoint(actor.seller_id, endpoint_id), secret
 
 
-def signing_secrets(endpoint: Any, now: datetime) -> list[str]:
-    """The secrets a delivery is signed with now: the current one, and the previous one during its overlap."""
-    found = [endpoint["secret"]]
+def signing_secrets(endpoint: Any, now: datetime, box: SecretBox) -> list[str]:
+    """The secrets a delivery is signed with now, opened: the current one, and the previous one during its overlap
+    (`endpoint` is a row with `endpoint_id`, `secret`, `previous_secret`, `previous_secret_expires_at`).
+
+    Raises:
+        SecretUnreadable: when a key that sealed one of them is not configured (nothing is signed then).
+    """
+    endpoint_id = endpoint["endpoint_id"]
+    found = [box.open(endpoint["secret"], endpoint_id)]
     expires = endpoint["previous_secret_expires_at"]
     if endpoint["previous_secret"] and expires is not None and expires > now:
-        found.append(endpoint["previous_secret"])
+        found.append(box.open(endpoint["previous_secret"], endpoint_id))
     return found
+
+
+async def reseal(endpoint: Any, box: SecretBox) -> bool:
+    """Seal the row's secrets under the current key when they are legacy plain values or under the previous key
+    (compare-and-set: a rotation meanwhile wins); returns whether the row changed. Raises `SecretUnreadable`."""
+    endpoint_id = endpoint["endpoint_id"]
+    secret = box.resealed(endpoint["secret"], endpoint_id)
+    previous = box.resealed(endpoint["previous_secret"], endpoint_id) if endpoint["previous_secret"] else None
+    if secret is None and previous is None:
+        return False
+    changed = await fetch(
+        "UPDATE webhook_endpoint SET secret = $2, previous_secret = $3 WHERE id = $1 AND secret = $4 "
+        "AND previous_secret IS NOT DISTINCT FROM $5 RETURNING id",
+        endpoint_id, secret or endpoint["secret"], previous or endpoint["previous_secret"],
+        endpoint["secret"], endpoint["previous_secret"],
+    )  # fmt: skip
+    if changed:
+        log.info("webhook_secret_resealed", endpoint_id=endpoint_id, key_id=box.current_id)
+    return bool(changed)
+
+
+@dataclass(frozen=True)
+class Rekeyed:
+    """What `rekey` did: rows sealed anew, rows already under the current key, and the ids of unreadable ones."""
+
+    resealed: int
+    current: int
+    unreadable: list[str]
+
+
+async def rekey(box: SecretBox, batch: int = 500) -> Rekeyed:
+    """Seal every endpoint's secrets (deleted ones' too) under the current key, one row at a time (keyset by id)."""
+    resealed = current = 0
+    unreadable: list[str] = []
+    after = ""
+    while rows := await fetch("SELECT id AS endpoint_id, secret, previous_secret FROM webhook_endpoint "
+                              "WHERE id > $1 ORDER BY id LIMIT $2", after, batch):  # fmt: skip
+        after = rows[-1]["endpoint_id"]
+        for row in rows:
+            try:
+                if await reseal(row, box):
+                    resealed += 1
+                else:
+                    current += 1
+            except SecretUnreadable as exc:
+                log.warning("webhook_secret_unreadable", endpoint_id=row["endpoint_id"], reason=str(exc))
+                unreadable.append(row["endpoint_id"])
+    return Rekeyed(resealed, current, unreadable)
 
 
 async def give_up_pending(endpoint_id: str, why: str) -> None:

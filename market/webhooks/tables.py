@@ -13,7 +13,9 @@ class WebhookEndpoint(Table, tablename="webhook_endpoint"):
     """A URL of a seller's own system that receives the events it subscribed to (`enabled_events`, `*` for all).
 
     `secret` signs every delivery; after a rotation `previous_secret` signs them too until
-    `previous_secret_expires_at`, so the receiver can switch without losing one. `failing_since` is the first
+    `previous_secret_expires_at`, so the receiver can switch without losing one. Both are stored sealed
+    (AES-GCM under WEBHOOK_SECRETS_KEY, `market.webhooks.vault`), never as the `whsec_` value, except rows written
+    before that: those are sealed on their next delivery or by `market webhooks rekey`. `failing_since` is the first
     failed attempt since the last success; an endpoint failing for 3 days is `disabled`. A deleted endpoint keeps
     its row (its deliveries stay readable) with `deleted_at` set.
     """
@@ -24,8 +26,8 @@ class WebhookEndpoint(Table, tablename="webhook_endpoint"):
     description = Varchar(length=200, default="")
     enabled_events = JSONB(default="[]")
     status = Varchar(length=16, default="enabled")
-    secret = Varchar(length=80)
-    previous_secret = Varchar(length=80, null=True, default=None)
+    secret = Varchar(length=200)
+    previous_secret = Varchar(length=200, null=True, default=None)
     previous_secret_expires_at = Timestamptz(null=True, default=None)
     failing_since = Timestamptz(null=True, default=None)
     disabled_at = Timestamptz(null=True, default=None)
