@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -67,3 +68,20 @@ def decode_position(cursor: str | None) -> int | None:
     if not isinstance(position, int) or isinstance(position, bool):
         raise InvalidCursor("The cursor is not one this API issued.")
     return position
+
+
+def time_key_cursor(last: Any) -> str:
+    """The cursor of the last row of a page kept in (created_at, id) order: `cursor_of` for `page_of`."""
+    return encode_cursor(last.created_at.isoformat(), last.id)
+
+
+def decode_time_key(cursor: str | None) -> tuple[datetime, str] | None:
+    """The (created_at, id) keyset that `time_key_cursor` packed, None without a cursor; raises InvalidCursor on
+    anything else."""
+    if cursor is None:
+        return None
+    at, key = decode_cursor(cursor, 2)
+    try:
+        return datetime.fromisoformat(str(at)), str(key)
+    except ValueError:
+        raise InvalidCursor("The cursor is not one this API issued.") from None
