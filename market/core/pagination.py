@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -19,6 +20,7 @@ from market.core.errors import DomainError
 DEFAULT_LIMIT = 24
 MAX_LIMIT = 100
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 class InvalidCursor(DomainError):
@@ -33,6 +35,10 @@ class Page(msgspec.Struct, Generic[T]):
     has_more: bool
     next_cursor: str | None
     object: str = "list"
+
+    def map(self, fn: Callable[[T], U]) -> Page[U]:
+        """The same page with `fn` applied to each item (rows to their API representation)."""
+        return Page([fn(item) for item in self.data], self.has_more, self.next_cursor)
 
 
 def encode_cursor(*values: Any) -> str:

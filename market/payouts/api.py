@@ -92,7 +92,7 @@ class SellerPayoutController(Controller):
         """Every version of the payout account, newest first, with who set it and when."""
         rows = await accounts.history(principal.seller_id, decode_time_key(cursor), limit + 1)
         page = page_of(rows, limit, time_key_cursor)
-        return Page([bank_account_out(row) for row in page.data], page.has_more, page.next_cursor)
+        return page.map(bank_account_out)
 
     @get("/payouts", operation_id="seller_payouts_list", opt=MONEY_READ)
     async def payouts(
@@ -101,7 +101,7 @@ class SellerPayoutController(Controller):
         """The seller's payouts, newest first: amount, reference, status and the bank's reference."""
         rows = await service.seller_payouts(principal.seller_id, decode_time_key(cursor), limit + 1)
         page = page_of(rows, limit, time_key_cursor)
-        return Page([payout_out(row) for row in page.data], page.has_more, page.next_cursor)
+        return page.map(payout_out)
 
     @get("/payouts/{payout_id:str}", operation_id="seller_payouts_get", opt=MONEY_READ)
     async def payout(self, payout_id: str, principal: SellerPrincipal) -> PayoutOut:
@@ -136,7 +136,7 @@ class AdminPayoutController(Controller):
         before = decode_cursor(cursor, 1)[0] if cursor else None
         rows = await service.list_batches(before if isinstance(before, int) else None, limit + 1)
         page = page_of(rows, limit, lambda last: encode_cursor(last.number))
-        return Page([batch_out(row) for row in page.data], page.has_more, page.next_cursor)
+        return page.map(batch_out)
 
     @post("/", operation_id="admin_payout_batches_create", opt={LOCATION: "/admin/v1/payout-batches/{content.id}"})
     async def create(
@@ -168,7 +168,7 @@ class AdminPayoutController(Controller):
         after = str(decode_cursor(cursor, 1)[0]) if cursor else None
         page = page_of(await service.lines_of(batch_id, after, limit + 1), limit,
                        lambda last: encode_cursor(last.reference))  # fmt: skip
-        return Page([admin_payout_out(row) for row in page.data], page.has_more, page.next_cursor)
+        return page.map(admin_payout_out)
 
     @get("/{batch_id:str}/export/csv", operation_id="admin_payout_batches_export_csv", media_type=CSV)
     async def export_csv(self, batch_id: str, operator: OperatorPrincipal) -> Response[bytes]:

@@ -101,7 +101,7 @@ class SellerWebhookController(Controller):
         rows = await service.list_deliveries(principal.seller_id, endpoint_id, status, event_type,
                                              (str(after[0]), str(after[1])) if after else None, limit)  # fmt: skip
         page = page_of(rows, limit, time_key_cursor)
-        return Page([delivery_out(row) for row in page.data], page.has_more, page.next_cursor)
+        return page.map(delivery_out)
 
     @get("/webhook-deliveries/{delivery_id:str}", operation_id="seller_webhook_deliveries_get", opt=READ)
     async def get_delivery(self, delivery_id: str, principal: SellerPrincipal) -> DeliveryOut:
