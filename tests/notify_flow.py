@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import httpx
+
 from market.core.db import fetch
-from tests.orders_flow import Drain
+from tests.orders_flow import Drain, Placed, pack, place
+from tests.shoppers import variant_ids
 
 WAITING = ("SELECT count(*) AS n FROM notification_delivery WHERE status = 'sending' "
            "OR (status = 'queued' AND next_attempt_at <= now() + interval '2 seconds')")  # fmt: skip
@@ -30,3 +33,21 @@ async def settle(drain: Drain, seconds: float = 15) -> list[dict[str, Any]]:
 
 def of_kind(rows: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [row for row in rows if row["kind"] == kind]
+
+
+async def one_box(
+    client: httpx.AsyncClient, shop: dict[str, Any], operator: str, payment_method: str = "cod"
+) -> Placed:
+    """A new buyer's order of one box of the shop's first product (the `shop` fixture's)."""
+    _kg, box = variant_ids(shop["products"][0])
+    return await place(client, [shop], [(box, 1)], operator, payment_method)
+
+
+async def one_box_packed(
+    client: httpx.AsyncClient, shop: dict[str, Any], operator: str
+) -> tuple[Placed, dict[str, Any]]:
+    """`one_box`, packed by its seller: the order and its one seller order."""
+    placed = await one_box(client, shop, operator)
+    (sor,) = placed.seller_orders
+    await pack(client, placed, sor)
+    return placed, sor

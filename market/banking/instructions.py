@@ -8,33 +8,18 @@ and the expiry, so serving the image reads nothing from the database and a URL c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from market.banking.reference import reference_of
+from market.banking.schemas import BankTransferOut
 from market.core import clock, vietqr
 from market.core.banks import bank
+from market.core.schemas import rfc3339
 from market.core.security import signed, unsigned
 from market.settings import Settings
 
 QR_DOMAIN = "vietqr"
 QR_PATH = "/api/v1/payments/vietqr"
-
-
-@dataclass(frozen=True)
-class Instructions:
-    """One transfer to make: `amount` đồng to the collection account with `reference` in the transfer text."""
-
-    bank_bin: str
-    bank_name: str
-    account_number: str
-    account_holder: str
-    amount: int
-    reference: str
-    payload: str
-    qr_png_url: str
-    qr_svg_url: str
-    expires_at: datetime | None
 
 
 def payload_of(settings: Settings, amount: int, reference: str) -> str:
@@ -58,15 +43,15 @@ def read_qr_token(settings: Settings, token: str) -> tuple[str, int] | None:
     return reference, int(amount)
 
 
-def instructions(settings: Settings, order_id: str, amount: int, expires_at: datetime | None) -> Instructions:
+def instructions(settings: Settings, order_id: str, amount: int, expires_at: datetime | None) -> BankTransferOut:
     """The transfer that pays `amount` of this order (its whole total at checkout; what is missing after a short
     transfer)."""
     reference = reference_of(order_id, settings.bank_reference_prefix)
     token = qr_token(settings, reference, amount, expires_at)
     known = bank(settings.bank_bin)
-    return Instructions(
+    return BankTransferOut(
         bank_bin=settings.bank_bin, bank_name=known.short_name if known else settings.bank_bin,
         account_number=settings.bank_account or "", account_holder=settings.bank_holder, amount=amount,
         reference=reference, payload=payload_of(settings, amount, reference),
-        qr_png_url=f"{QR_PATH}/{token}/qr.png", qr_svg_url=f"{QR_PATH}/{token}/qr.svg", expires_at=expires_at,
+        qr_png_url=f"{QR_PATH}/{token}/qr.png", qr_svg_url=f"{QR_PATH}/{token}/qr.svg", expires_at=rfc3339(expires_at),
     )  # fmt: skip

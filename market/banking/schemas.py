@@ -15,6 +15,23 @@ class FeedAck(msgspec.Struct):
     success: bool = True
 
 
+class BankTransferOut(msgspec.Struct):
+    """The bank transfer that pays (the rest of) the order: scan `payload` (or the QR image at `qr_png_url` /
+    `qr_svg_url`, valid until `expires_at`) in a banking app, or type the plain fields. `reference` must be in
+    the transfer text; `amount` is what is still missing."""
+
+    bank_bin: str
+    bank_name: str
+    account_number: str
+    account_holder: str
+    amount: int
+    reference: str
+    payload: str
+    qr_png_url: str
+    qr_svg_url: str
+    expires_at: str | None
+
+
 class BankCreditOut(msgspec.Struct):
     """A transaction the bank feed reported, and what matching made of it: `outcome` matched, short, over,
     late_reserved, refund_flagged, unmatched (or outgoing); `queue` open while it waits for an operator, then

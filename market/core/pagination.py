@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -18,6 +20,7 @@ from market.core.errors import DomainError
 DEFAULT_LIMIT = 24
 MAX_LIMIT = 100
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 class InvalidCursor(DomainError):
@@ -32,6 +35,10 @@ class Page(msgspec.Struct, Generic[T]):
     has_more: bool
     next_cursor: str | None
     object: str = "list"
+
+    def map(self, fn: Callable[[T], U]) -> Page[U]:
+        """The same page with `fn` applied to each item (rows to their API representation)."""
+        return Page([fn(item) for item in self.data], self.has_more, self.next_cursor)
 
 
 def encode_cursor(*values: Any) -> str:
@@ -67,3 +74,20 @@ def decode_position(cursor: str | None) -> int | None:
     if not isinstance(position, int) or isinstance(position, bool):
         raise InvalidCursor("The cursor is not one this API issued.")
     return position
+
+
+def time_key_cursor(last: Any) -> str:
+    """The cursor of the last row of a page kept in (created_at, id) order: `cursor_of` for `page_of`."""
+    return encode_cursor(last.created_at.isoformat(), last.id)
+
+
+def decode_time_key(cursor: str | None) -> tuple[datetime, str] | None:
+    """The (created_at, id) keyset that `time_key_cursor` packed, None without a cursor; raises InvalidCursor on
+    anything else."""
+    if cursor is None:
+        return None
+    at, key = decode_cursor(cursor, 2)
+    try:
+        return datetime.fromisoformat(str(at)), str(key)
+    except ValueError:
+        raise InvalidCursor("The cursor is not one this API issued.") from None

@@ -50,7 +50,7 @@ def _entry(entry: reads.Entry, with_seller: bool = False) -> LedgerEntryOut:
 
 
 def _entries(page: Page[reads.Entry], with_seller: bool = False) -> Page[LedgerEntryOut]:
-    return Page([_entry(entry, with_seller) for entry in page.data], page.has_more, page.next_cursor)
+    return page.map(lambda entry: _entry(entry, with_seller))
 
 
 def _month(month: str) -> date:
@@ -101,7 +101,7 @@ class AdminLedgerController(Controller):
     ) -> Page[SellerBalanceOut]:
         """Every seller's balances, by seller id."""
         page = await reads.sellers(limit, cursor)
-        return Page([_balance(found) for found in page.data], page.has_more, page.next_cursor)
+        return page.map(_balance)
 
     @get("/ledger/accounts", operation_id="admin_ledger_accounts")
     async def accounts(self, operator: OperatorPrincipal) -> LedgerAccountList:

@@ -5,14 +5,13 @@ the seller order, so a later change never rewrites what an order was charged."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from market.audit import service as audit
 from market.core.db import fetch, transaction
 from market.core.errors import FieldError, NotFound, ValidationFailed
 from market.core.ids import new_id
-from market.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor, page_of
+from market.core.pagination import Page, decode_time_key, page_of, time_key_cursor
 from market.ledger.schemas import CommissionRuleIn, CommissionRuleOut, CommissionRulePatch
 
 
@@ -102,21 +101,12 @@ async def list_rules(
     seller_id: str | None, category_id: str | None, active: bool | None, limit: int, cursor: str | None
 ) -> Page[CommissionRuleOut]:
     """Rules, oldest first (the order ties are broken in), with filters."""
-    after = decode_cursor(cursor, 2) if cursor else [None, None]
+    key = decode_time_key(cursor)
     rows = await fetch(
         "SELECT * FROM commission_rule WHERE ($1::varchar IS NULL OR seller_id = $1) "
         "AND ($2::varchar IS NULL OR category_id = $2) AND ($3::boolean IS NULL OR active = $3) "
         "AND ($4::timestamptz IS NULL OR (created_at, id) > ($4, $5::varchar)) ORDER BY created_at, id LIMIT $6",
-        seller_id, category_id, active, _instant(after[0]), after[1], limit + 1,
+        seller_id, category_id, active, key[0] if key else None, key[1] if key else None, limit + 1,
     )  # fmt: skip
     found = [_out(row) for row in rows]
-    return page_of(found, limit, lambda last: encode_cursor(last.created_at.isoformat(), last.id))
-
-
-def _instant(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        raise InvalidCursor("The cursor is not one this API issued.") from None
+    return page_of(found, limit, time_key_cursor)

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from market.core import clock
 from market.core.db import fetch
 from market.core.errors import field_error
-from market.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor, page_of
+from market.core.pagination import Page, decode_cursor, decode_time_key, encode_cursor, page_of, time_key_cursor
 from market.ledger import accounts
 from market.ledger.service import SellerBalance
 
@@ -82,19 +82,13 @@ async def entries(filters: EntryFilter, limit: int, cursor: str | None) -> Page[
     """Entries matching the filters, newest first (`limit` + a cursor of the last one served)."""
     if filters.since and filters.until and filters.until < filters.since:
         raise field_error("until", "invalid_range", "`until` is before `since`.")
-    after: list[object] = [None, None]
-    if cursor:
-        at, entry_id = decode_cursor(cursor, 2)
-        try:
-            after = [datetime.fromisoformat(str(at)), str(entry_id)]
-        except ValueError:
-            raise InvalidCursor("The cursor is not one this API issued.") from None
+    key = decode_time_key(cursor)
     since = clock.start_of_day(filters.since) if filters.since else None
     until = clock.end_of_day(filters.until) if filters.until else None
-    rows = await fetch(ENTRIES_SQL, filters.seller_id, since, until, filters.kind, filters.seller_order_id, *after,
-                       limit + 1)  # fmt: skip
+    rows = await fetch(ENTRIES_SQL, filters.seller_id, since, until, filters.kind, filters.seller_order_id,
+                       key[0] if key else None, key[1] if key else None, limit + 1)  # fmt: skip
     found = [_entry(dict(row)) for row in rows]
-    return page_of(found, limit, lambda last: encode_cursor(last.created_at.isoformat(), last.id))
+    return page_of(found, limit, time_key_cursor)
 
 
 SELLERS_SQL = """

@@ -8,12 +8,13 @@ delivery" both map to it), so the buyer's "on its way" message goes once, when t
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from market.core import clock
-from market.core.events import Event, registry
+from market.core.events import Event, HandlerFn, registry
 from market.core.loops import PollingLoop
 from market.core.resources import current
 from market.notifications import delivery, facts
@@ -79,26 +80,6 @@ async def order_paid(event: Event) -> None:
             await _to_seller(event, "seller_payment_received", row)
 
 
-@registry.on("seller_order.packed", name="notifications.packed")
-async def packed(event: Event) -> None:
-    await _seller_order_to_buyer(event, "order_packed")
-
-
-@registry.on("seller_order.handed_over", name="notifications.handed_over")
-async def handed_over(event: Event) -> None:
-    await _seller_order_to_buyer(event, "order_handed_over")
-
-
-@registry.on("seller_order.in_transit", name="notifications.in_transit")
-async def in_transit(event: Event) -> None:
-    await _seller_order_to_buyer(event, "order_out_for_delivery")
-
-
-@registry.on("seller_order.delivered", name="notifications.delivered")
-async def delivered(event: Event) -> None:
-    await _seller_order_to_buyer(event, "order_delivered")
-
-
 @registry.on("seller_order.delivery_failed", name="notifications.delivery_failed")
 async def delivery_failed(event: Event) -> None:
     """The buyer learns the carrier will come back; the seller sees a parcel problem."""
@@ -110,18 +91,8 @@ async def delivery_failed(event: Event) -> None:
     await _to_seller(event, "seller_parcel_problem", row, problem=_problem("delivery_failed", row), detail=reason)
 
 
-@registry.on("seller_order.returned", name="notifications.returned")
-async def returned(event: Event) -> None:
-    await _seller_order_to_buyer(event, "order_returned")
-
-
-@registry.on("seller_order.refunded", name="notifications.seller_order_refunded")
-async def seller_order_refunded(event: Event) -> None:
-    await _to_buyer(event, "order_refunded", event.payload["order_id"], amount=vnd(event.payload["amount"]))
-
-
-@registry.on("return.refunded", name="notifications.return_refunded")
-async def return_refunded(event: Event) -> None:
+async def _refunded(event: Event) -> None:
+    """A refund executed (of a seller order, or of an accepted return): the buyer is told the amount."""
     await _to_buyer(event, "order_refunded", event.payload["order_id"], amount=vnd(event.payload["amount"]))
 
 
@@ -143,16 +114,6 @@ async def _language(contact: Contact) -> str:
     from market.notifications.service import preferences
 
     return (await preferences(contact.id)).language
-
-
-@registry.on("return.accepted", name="notifications.return_accepted")
-async def return_accepted(event: Event) -> None:
-    await _return_decided(event, True)
-
-
-@registry.on("return.refused", name="notifications.return_refused")
-async def return_refused(event: Event) -> None:
-    await _return_decided(event, False)
 
 
 @registry.on("seller_order.cancelled", name="notifications.cancelled")
@@ -199,16 +160,6 @@ async def _moderated(event: Event, kind: str) -> None:
                        reason=found["rejection_reason"] or "")  # fmt: skip
 
 
-@registry.on("product.rejected", name="notifications.product_rejected")
-async def product_rejected(event: Event) -> None:
-    await _moderated(event, "seller_product_rejected")
-
-
-@registry.on("product.taken_down", name="notifications.product_taken_down")
-async def product_taken_down(event: Event) -> None:
-    await _moderated(event, "seller_product_taken_down")
-
-
 @registry.on("payout.paid", name="notifications.payout_paid")
 async def payout_paid(event: Event) -> None:
     """`payout.paid` {payout_id, batch_id, seller_id, amount, reference} (track payouts): money sent."""
@@ -238,6 +189,33 @@ async def low_stock(event: Event) -> None:
             await _to_shop(event, "seller_low_stock", alert["seller_id"], f"/seller/products/{alert['product_id']}",
                            product_name=alert["name"], sku=alert["sku"], available=alert["available"],
                            threshold=alert["threshold"])  # fmt: skip
+
+
+def _calling(fn: Callable[..., Awaitable[None]], *args: Any) -> HandlerFn:
+    """The handler that calls `fn(event, *args)`."""
+
+    async def handler(event: Event) -> None:
+        await fn(event, *args)
+
+    return handler
+
+
+# The handlers that differ only by what they pass on: (event type, handler name, function, its arguments).
+SIMPLE_HANDLERS: list[tuple[str, str, Callable[..., Awaitable[None]], tuple[Any, ...]]] = [
+    ("seller_order.packed", "packed", _seller_order_to_buyer, ("order_packed",)),
+    ("seller_order.handed_over", "handed_over", _seller_order_to_buyer, ("order_handed_over",)),
+    ("seller_order.in_transit", "in_transit", _seller_order_to_buyer, ("order_out_for_delivery",)),
+    ("seller_order.delivered", "delivered", _seller_order_to_buyer, ("order_delivered",)),
+    ("seller_order.returned", "returned", _seller_order_to_buyer, ("order_returned",)),
+    ("seller_order.refunded", "seller_order_refunded", _refunded, ()),
+    ("return.refunded", "return_refunded", _refunded, ()),
+    ("return.accepted", "return_accepted", _return_decided, (True,)),
+    ("return.refused", "return_refused", _return_decided, (False,)),
+    ("product.rejected", "product_rejected", _moderated, ("seller_product_rejected",)),
+    ("product.taken_down", "product_taken_down", _moderated, ("seller_product_taken_down",)),
+]
+for _event_type, _name, _fn, _args in SIMPLE_HANDLERS:
+    registry.on(_event_type, name=f"notifications.{_name}")(_calling(_fn, *_args))
 
 
 # The worker's loop and cron -----------------------------------------------------------------------------------

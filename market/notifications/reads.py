@@ -26,7 +26,7 @@ async def list_deliveries(
     after = str(decode_cursor(cursor, 1)[0]) if cursor else None
     rows = await fetch(LIST_SQL, status, recipient, order_id, kind, after, limit + 1)
     page = page_of([dict(row) for row in rows], limit, lambda row: encode_cursor(row["id"]))
-    return Page([delivery_out(row) for row in page.data], page.has_more, page.next_cursor)
+    return page.map(delivery_out)
 
 
 async def get_delivery(delivery_id: str) -> DeliveryOut:
@@ -40,4 +40,4 @@ async def list_thresholds(seller_id: str, limit: int, cursor: str | None) -> Pag
     after = str(decode_cursor(cursor, 1)[0]) if cursor else None
     rows: list[dict[str, Any]] = await alerts.list_thresholds(seller_id, limit, after)
     page = page_of(rows, limit, lambda row: encode_cursor(row["variant_id"]))
-    return Page([threshold_out(row) for row in page.data], page.has_more, page.next_cursor)
+    return page.map(threshold_out)

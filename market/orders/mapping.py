@@ -7,12 +7,12 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
+from market.banking.schemas import BankTransferOut
 from market.core.schemas import rfc3339
 from market.geo.service import province_out, ward_out
 from market.orders.lifecycle import return_window_days, standing, window_ends_on
 from market.orders.schemas import (
     AddressOut,
-    BankTransferOut,
     CatchWeightOut,
     OrderLineOut,
     OrderOut,
@@ -127,7 +127,7 @@ def order_out(
         publishable_key=start.publishable_key if start else None,
         next_action=start.status if start else "requires_transfer" if transfer else None,
         amount_due=transfer.amount if transfer else 0,
-        bank_transfer=_bank_transfer_out(transfer) if transfer else None,
+        bank_transfer=transfer,
     )
     return OrderOut(
         id=order["id"],
@@ -153,17 +153,8 @@ def _bank_due(order: Row, payment_row: Row | None, payment_status: str, amount: 
     return max(amount - (payment_row["amount_received"] if payment_row else 0), 0)
 
 
-def _transfer(order: Row, due: int) -> Any:
+def _transfer(order: Row, due: int) -> BankTransferOut:
     from market.banking.instructions import instructions
     from market.core.resources import current
 
     return instructions(current().settings, order["id"], due, order["reserved_until"])
-
-
-def _bank_transfer_out(transfer: Any) -> BankTransferOut:
-    return BankTransferOut(
-        bank_bin=transfer.bank_bin, bank_name=transfer.bank_name, account_number=transfer.account_number,
-        account_holder=transfer.account_holder, amount=transfer.amount, reference=transfer.reference,
-        payload=transfer.payload, qr_png_url=transfer.qr_png_url, qr_svg_url=transfer.qr_svg_url,
-        expires_at=rfc3339(transfer.expires_at),
-    )  # fmt: skip

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import msgspec
 
+from market.banking.schemas import BankTransferOut
 from market.core.schemas import Input, Reason, UnitOut
 
 Status = Annotated[str, msgspec.Meta(max_length=20)]
@@ -79,23 +80,6 @@ class SellerOrderOut(msgspec.Struct):
     delivered_at: str | None = None
     return_window_ends_on: str | None = None  # the last Vietnamese day to open a return; completed after it
     object: str = "seller_order"
-
-
-class BankTransferOut(msgspec.Struct):
-    """The bank transfer that pays (the rest of) the order: scan `payload` (or the QR image at `qr_png_url` /
-    `qr_svg_url`, valid until `expires_at`) in a banking app, or type the plain fields. `reference` must be in
-    the transfer text; `amount` is what is still missing."""
-
-    bank_bin: str
-    bank_name: str
-    account_number: str
-    account_holder: str
-    amount: int
-    reference: str
-    payload: str
-    qr_png_url: str
-    qr_svg_url: str
-    expires_at: str | None
 
 
 class PaymentOut(msgspec.Struct):

@@ -27,7 +27,7 @@ class PaymentRequest:
 class PaymentStart:
     """What the client does next: `status` is `cash_on_delivery` (nothing), `requires_payment` (confirm with the
     processor's own SDK, using `client_secret` and `publishable_key`) or `requires_transfer` (send the bank
-    transfer of `bank_transfer`, a `market.banking.instructions.Instructions`)."""
+    transfer of `bank_transfer`, a `market.banking.schemas.BankTransferOut`)."""
 
     status: str
     client_secret: str | None = None

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from litestar import Controller, Response, get, post, put
 from litestar.di import Provide
 
 from market.audit.service import operator_actor
 from market.core.idempotency.service import checked_key
-from market.core.pagination import DEFAULT_LIMIT, InvalidCursor, Page, decode_cursor, encode_cursor, page_of
+from market.core.pagination import (
+    DEFAULT_LIMIT,
+    Page,
+    decode_cursor,
+    decode_time_key,
+    encode_cursor,
+    page_of,
+    time_key_cursor,
+)
 from market.payouts import accounts, exports, pdf, service, statements
 from market.payouts.mapping import (
     admin_payout_out,
@@ -44,16 +50,6 @@ CSV, XLSX, PDF, PNG = (
 )
 MONEY_READ = {"scope": "money:read"}
 """The ledger's scope for a key that reads the seller's money (member sessions carry every scope)."""
-
-
-def _keyset(cursor: str | None) -> tuple[datetime, str] | None:
-    if cursor is None:
-        return None
-    at, key = decode_cursor(cursor, 2)
-    try:
-        return datetime.fromisoformat(str(at)), str(key)
-    except ValueError:
-        raise InvalidCursor("The cursor is not one this API issued.") from None
 
 
 def _file(body: bytes, media_type: str, filename: str) -> Response[bytes]:
@@ -94,18 +90,18 @@ class SellerPayoutController(Controller):
         self, principal: SellerPrincipal, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None
     ) -> Page[BankAccountOut]:
         """Every version of the payout account, newest first, with who set it and when."""
-        rows = await accounts.history(principal.seller_id, _keyset(cursor), limit + 1)
-        page = page_of(rows, limit, lambda last: encode_cursor(last.created_at.isoformat(), last.id))
-        return Page([bank_account_out(row) for row in page.data], page.has_more, page.next_cursor)
+        rows = await accounts.history(principal.seller_id, decode_time_key(cursor), limit + 1)
+        page = page_of(rows, limit, time_key_cursor)
+        return page.map(bank_account_out)
 
     @get("/payouts", operation_id="seller_payouts_list", opt=MONEY_READ)
     async def payouts(
         self, principal: SellerPrincipal, limit: Limit = DEFAULT_LIMIT, cursor: str | None = None
     ) -> Page[PayoutOut]:
         """The seller's payouts, newest first: amount, reference, status and the bank's reference."""
-        rows = await service.seller_payouts(principal.seller_id, _keyset(cursor), limit + 1)
-        page = page_of(rows, limit, lambda last: encode_cursor(last.created_at.isoformat(), last.id))
-        return Page([payout_out(row) for row in page.data], page.has_more, page.next_cursor)
+        rows = await service.seller_payouts(principal.seller_id, decode_time_key(cursor), limit + 1)
+        page = page_of(rows, limit, time_key_cursor)
+        return page.map(payout_out)
 
     @get("/payouts/{payout_id:str}", operation_id="seller_payouts_get", opt=MONEY_READ)
     async def payout(self, payout_id: str, principal: SellerPrincipal) -> PayoutOut:
@@ -140,7 +136,7 @@ class AdminPayoutController(Controller):
         before = decode_cursor(cursor, 1)[0] if cursor else None
         rows = await service.list_batches(before if isinstance(before, int) else None, limit + 1)
         page = page_of(rows, limit, lambda last: encode_cursor(last.number))
-        return Page([batch_out(row) for row in page.data], page.has_more, page.next_cursor)
+        return page.map(batch_out)
 
     @post("/", operation_id="admin_payout_batches_create", opt={LOCATION: "/admin/v1/payout-batches/{content.id}"})
     async def create(
@@ -172,7 +168,7 @@ class AdminPayoutController(Controller):
         after = str(decode_cursor(cursor, 1)[0]) if cursor else None
         page = page_of(await service.lines_of(batch_id, after, limit + 1), limit,
                        lambda last: encode_cursor(last.reference))  # fmt: skip
-        return Page([admin_payout_out(row) for row in page.data], page.has_more, page.next_cursor)
+        return page.map(admin_payout_out)
 
     @get("/{batch_id:str}/export/csv", operation_id="admin_payout_batches_export_csv", media_type=CSV)
     async def export_csv(self, batch_id: str, operator: OperatorPrincipal) -> Response[bytes]:

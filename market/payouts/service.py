@@ -22,7 +22,8 @@ from typing import Any, Literal
 from market.audit import service as audit
 from market.core import clock
 from market.core.db import fetch, transaction
-from market.core.errors import Conflict, DomainError, NotFound, field_error
+from market.core.errors import Conflict, NotFound, field_error
+from market.core.idempotency.service import IdempotencyKeyReused
 from market.core.ids import new_id, new_ids
 from market.core.outbox.service import record
 from market.ledger import accounts as ledger_accounts
@@ -33,14 +34,8 @@ LineStatus = Literal["pending", "paid", "failed", "returned"]
 MAX_LINES = 1_000_000
 
 
-class NothingToPay(DomainError):
-    status = 409
+class NothingToPay(Conflict):
     code = "nothing_to_pay"
-
-
-class IdempotencyKeyReused(DomainError):
-    status = 422
-    code = "idempotency_key_reused"
 
 
 @dataclass(frozen=True)

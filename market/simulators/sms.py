@@ -14,16 +14,14 @@ Test hooks: `GET /_sim/messages`, `POST /_sim/reset`, `POST /_sim/faults` `{"dow
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from datetime import UTC, date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from litestar import Litestar, Request, Response, get, post
+from litestar import Litestar, Request, Response, post
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-PHONE = re.compile(r"^84[35789]\d{8}$")
+from market.simulators.messaging import PHONE, VIETNAM, json_or_none, message_hooks
+
 PROMO_CAP = 3
 
 
@@ -95,23 +93,9 @@ def submit(authorization: str | None, body: Any) -> tuple[int, dict[str, Any]]:
 async def messages(request: Request[Any, Any, Any]) -> Response[Any]:
     if STATE.down:
         return Response({"code": "unavailable"}, status_code=503)
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
+    body = await json_or_none(request)
     status, answer = submit(request.headers.get("authorization"), body)
     return Response(answer, status_code=status)
-
-
-@get("/_sim/messages", sync_to_thread=False)
-def sim_messages() -> list[dict[str, Any]]:
-    return [{k: v for k, v in m.items() if k != "answer"} for m in STATE.messages]
-
-
-@post("/_sim/reset", status_code=200, sync_to_thread=False)
-def sim_reset() -> dict[str, bool]:
-    STATE.reset()
-    return {"ok": True}
 
 
 @post("/_sim/faults", status_code=200, sync_to_thread=False)
@@ -128,4 +112,4 @@ def sim_clock(data: dict[str, Any]) -> dict[str, Any]:
 
 def create_from_env() -> Litestar:
     """Factory for granian."""
-    return Litestar([messages, sim_messages, sim_reset, sim_faults, sim_clock], debug=False)
+    return Litestar([messages, *message_hooks(STATE), sim_faults, sim_clock], debug=False)

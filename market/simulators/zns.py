@@ -23,15 +23,14 @@ import secrets
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from litestar import Litestar, Request, Response, get, post
+from litestar import Litestar, Request, Response, post
+
+from market.simulators.messaging import PHONE, VIETNAM, json_or_none, message_hooks
 
 TEMPLATES_FILE = Path(__file__).parent / "data" / "zns_templates.json"
-PHONE = re.compile(r"^84[35789]\d{8}$")
 LINK = re.compile(r"(https?://|www\.|\b[\w-]+\.(vn|com|net|org)\b)", re.IGNORECASE)
 PARAGRAPH_MAX = 400
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class ZnsState:
@@ -135,22 +134,8 @@ def send(token: str | None, body: Any) -> dict[str, Any]:
 async def message_template(request: Request[Any, Any, Any]) -> Response[Any]:
     if STATE.down:
         return Response({"error": -100, "message": "Unknown error"}, status_code=503)
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
+    body = await json_or_none(request)
     return Response(send(request.headers.get("access_token"), body))
-
-
-@get("/_sim/messages", sync_to_thread=False)
-def sim_messages() -> list[dict[str, Any]]:
-    return [{k: v for k, v in m.items() if k != "answer"} for m in STATE.messages]
-
-
-@post("/_sim/reset", status_code=200, sync_to_thread=False)
-def sim_reset() -> dict[str, bool]:
-    STATE.reset()
-    return {"ok": True}
 
 
 @post("/_sim/faults", status_code=200, sync_to_thread=False)
@@ -163,4 +148,4 @@ def sim_faults(data: dict[str, Any]) -> dict[str, Any]:
 
 def create_from_env() -> Litestar:
     """Factory for granian."""
-    return Litestar([message_template, sim_messages, sim_reset, sim_faults], debug=False)
+    return Litestar([message_template, *message_hooks(STATE), sim_faults], debug=False)

@@ -8,7 +8,7 @@ from typing import Literal
 from litestar import Controller, delete, get, patch, post
 from litestar.di import Provide
 
-from market.core.pagination import DEFAULT_LIMIT, Page, decode_cursor, encode_cursor, page_of
+from market.core.pagination import DEFAULT_LIMIT, Page, decode_cursor, page_of, time_key_cursor
 from market.core.schemas import unset_to_dict
 from market.web.deps import Limit, ResourcesDep
 from market.web.openapi.routes import PROBLEMS
@@ -100,8 +100,8 @@ class SellerWebhookController(Controller):
         after = decode_cursor(cursor, 2) if cursor else None
         rows = await service.list_deliveries(principal.seller_id, endpoint_id, status, event_type,
                                              (str(after[0]), str(after[1])) if after else None, limit)  # fmt: skip
-        page = page_of(rows, limit, lambda last: encode_cursor(last.created_at.isoformat(), last.id))
-        return Page([delivery_out(row) for row in page.data], page.has_more, page.next_cursor)
+        page = page_of(rows, limit, time_key_cursor)
+        return page.map(delivery_out)
 
     @get("/webhook-deliveries/{delivery_id:str}", operation_id="seller_webhook_deliveries_get", opt=READ)
     async def get_delivery(self, delivery_id: str, principal: SellerPrincipal) -> DeliveryOut:

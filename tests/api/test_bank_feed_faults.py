@@ -7,7 +7,6 @@ import asyncio
 import random
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
@@ -18,6 +17,7 @@ from market.settings import Settings
 from tests.banking import bank_order, events, outcomes, post_credit, sepay
 from tests.buyers import mobile_buyer, seller_with_products
 from tests.shoppers import checkout, checkout_body, fill_cart, variant_ids
+from tests.wire import count_statements
 
 
 @pytest.fixture
@@ -120,18 +120,7 @@ async def test_a_bank_transfer_checkout_sends_two_statements(
 ) -> None:
     buyer = await mobile_buyer(client)
     await fill_cart(client, buyer["headers"], [(variant_ids(shop["products"][0])[0], 1)])
-    sent: list[str] = []
-    for name in ("fetch", "fetchrow", "fetchval", "execute", "executemany"):
-        original = getattr(asyncpg.connection.Connection, name)
-
-        def counting(original: Any = original) -> Any:
-            async def call(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
-                sent.append(query.split(None, 1)[0].upper())
-                return await original(self, query, *args, **kwargs)
-
-            return call
-
-        monkeypatch.setattr(asyncpg.connection.Connection, name, counting())
+    sent = count_statements(monkeypatch)
 
     response = await checkout(client, buyer["headers"], checkout_body(payment_method="bank_transfer"))
 

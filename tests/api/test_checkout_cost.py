@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import asyncpg
 import httpx
 import pytest
 
 from tests.buyers import mobile_buyer, seller_with_products
 from tests.shoppers import checkout, fill_cart, variant_ids
+from tests.wire import count_statements
 
 
 async def test_a_cod_checkout_sends_two_statements(
@@ -20,18 +18,7 @@ async def test_a_cod_checkout_sends_two_statements(
     buyer = await mobile_buyer(client)
     kg, box = variant_ids(first["products"][0])
     await fill_cart(client, buyer["headers"], [(kg, 1), (box, 1), (variant_ids(second["products"][0])[0], 2)])
-    sent: list[str] = []
-    for name in ("fetch", "fetchrow", "fetchval", "execute", "executemany"):
-        original = getattr(asyncpg.connection.Connection, name)
-
-        def counting(original: Any = original) -> Any:
-            async def call(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
-                sent.append(query.split(None, 1)[0].upper())
-                return await original(self, query, *args, **kwargs)
-
-            return call
-
-        monkeypatch.setattr(asyncpg.connection.Connection, name, counting())
+    sent = count_statements(monkeypatch)
 
     response = await checkout(client, buyer["headers"])
 

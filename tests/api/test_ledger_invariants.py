@@ -19,7 +19,6 @@ import random
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -28,14 +27,12 @@ from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from market.core import clock
 from market.core.db import fetch, transaction
 from market.core.events import Event, Handler, HandlerRegistry, registry
 from market.core.outbox.delivery import deliver
 from market.ledger import accounts, posting, rules
 from market.ledger.checks import check
 from market.orders import money
-from market.orders.jobs import complete_seller_orders
 from market.settings import Settings
 from market.shipping.jobs import handoff_once
 from market.shipping.registry import carrier_for
@@ -43,15 +40,9 @@ from tests.factories import bearer
 from tests.fakes.carrier import CarrierSim
 from tests.fakes.stripe import FakeStripe
 from tests.ledger_flow import category_id, rule, shop
-from tests.orders_flow import Drain, Placed, pack, pay, place, read, ship
+from tests.order_events import PLENTY, apply_common, place_paid, status_of
+from tests.orders_flow import Drain, Placed
 from tests.parcels import deliver as deliver_carrier
-from tests.shoppers import variant_ids
-
-PLENTY = [
-    {"sku": "KG", "unit": "kg", "unit_size": "1 kg", "price": 65_000, "weight_g": 1050, "stock": 10_000,
-     "catch_weight": True, "tolerance_percent": 10},
-    {"sku": "THUNG", "unit": "thùng", "unit_size": "thùng 5 kg", "price": 300_000, "weight_g": 5400, "stock": 10_000},
-]  # fmt: skip
 
 EVENTS = st.one_of(
     st.tuples(st.just("pack"), st.integers(0, 1), st.sampled_from([90, 96, 100, 104, 110])),
@@ -114,10 +105,6 @@ async def _ledger_events(order_id: str) -> list[Event]:
     return [Event.from_job(row["event_id"], row["type"], row["payload"]) for row in rows]
 
 
-async def _status(client: httpx.AsyncClient, placed: Placed, index: int) -> dict[str, Any]:
-    return dict((await read(client, placed))["seller_orders"][index])
-
-
 async def _remit(client: httpx.AsyncClient, placed: Placed, index: int, mode: int, batch: str) -> None:
     rows = await fetch("SELECT tracking_code, cod_amount FROM parcel WHERE seller_order_id = $1 AND kind = 'delivery'",
                        placed.seller_orders[index]["id"])  # fmt: skip
@@ -165,28 +152,12 @@ async def apply(
     carrier_sim: CarrierSim, drain: Drain, step: int,
 ) -> None:  # fmt: skip
     kind, index, arg = event
-    seller_order = placed.seller_orders[index]
-    status = (await _status(client, placed, index))["status"]
-    if kind == "pack" and status == "confirmed":
-        await pack(client, placed, seller_order, arg)
-    elif kind in ("deliver", "send_back") and status == "packed":
-        await ship(client, seller_order["id"], settings, carrier_sim, drain,
-                   ends="delivered" if kind == "deliver" else "returned")  # fmt: skip
-    elif kind == "cancel":
-        path = f"/api/v1/orders/{placed.id}/seller-orders/{seller_order['id']}/cancel"
-        answer = await client.post(path, json={"reason": "đổi ý"}, headers=placed.buyer["headers"])
-        assert answer.status_code in (200, 409), answer.text
-    elif kind == "refund":
-        answer = await client.post(f"/admin/v1/seller-orders/{seller_order['id']}/refund",
-                                   json={"reason": "khiếu nại"}, headers=placed.operator)  # fmt: skip
-        assert answer.status_code in (200, 409), answer.text
-    elif kind == "return" and status == "delivered":
+    status = await status_of(client, placed, index)
+    await apply_common(client, placed, event, status, settings, carrier_sim, drain)
+    if kind == "return" and status == "delivered":
         await _return(client, placed, index, settings, carrier_sim, drain)
     elif kind == "remit" and placed.order["payment"]["method"] == "cod":
         await _remit(client, placed, index, arg, f"COD-{placed.id[-6:]}-{step}")
-    elif kind == "window_ends":
-        with clock.travel(timedelta(days=settings.return_window_days + 1)):
-            await complete_seller_orders({})
     await drain()
 
 
@@ -231,12 +202,8 @@ async def test_the_ledger_agrees_with_every_order_history(
     events: list[tuple[str, int, int]],
 ) -> None:  # fmt: skip
     carrier_sim.reset()
-    items = [(variant_ids(shop["products"][0])[0], 2) for shop in shops]
-    items.append((variant_ids(shops[0]["products"][0])[1], 1))
     with ledger_held(late):
-        placed = await place(client, shops, items, operator, payment_method=method)
-        if method == "card":
-            await pay(client, placed, settings, stripe_fake, worker)
+        placed = await place_paid(client, shops, operator, method, settings, stripe_fake, worker)
         for step, event in enumerate(events):
             await apply(client, placed, event, settings, carrier_sim, worker, step)
     happened = await _ledger_events(placed.id)

@@ -13,7 +13,6 @@ After every event, as the buyer and the operator read it:
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -22,22 +21,14 @@ from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from market.core import clock
 from market.core.db import fetch
-from market.orders.jobs import complete_seller_orders
 from market.orders.states import GONE
 from market.settings import Settings
 from tests.buyers import seller_with_products
 from tests.fakes.carrier import CarrierSim
 from tests.fakes.stripe import FakeStripe
-from tests.orders_flow import Drain, Placed, pack, pay, place, read, ship
-from tests.shoppers import variant_ids
-
-PLENTY = [
-    {"sku": "KG", "unit": "kg", "unit_size": "1 kg", "price": 65_000, "weight_g": 1050, "stock": 10_000,
-     "catch_weight": True, "tolerance_percent": 10},
-    {"sku": "THUNG", "unit": "thùng", "unit_size": "thùng 5 kg", "price": 300_000, "weight_g": 5400, "stock": 10_000},
-]  # fmt: skip
+from tests.order_events import PLENTY, apply_common, place_paid, status_of
+from tests.orders_flow import Drain, Placed, read
 
 EVENTS = st.one_of(
     st.tuples(st.just("pack"), st.integers(0, 1), st.sampled_from([90, 96, 100, 104, 110])),
@@ -53,34 +44,13 @@ async def shops(client: httpx.AsyncClient, operator: str, categories: None) -> l
         {**variant, "sku": f"{variant['sku']}-{n}"} for variant in PLENTY]}]) for n in range(2)]  # fmt: skip
 
 
-async def _status(client: httpx.AsyncClient, placed: Placed, index: int) -> str:
-    return str((await read(client, placed))["seller_orders"][index]["status"])
-
-
 async def apply(
     client: httpx.AsyncClient, placed: Placed, event: tuple[str, int, int], settings: Settings,
     carrier_sim: CarrierSim, drain: Drain,
 ) -> None:  # fmt: skip
     """One event, when the seller order is where it can happen (an illegal move must be a clean 409 or 422)."""
-    kind, index, percent = event
-    seller_order = placed.seller_orders[index]
-    status = await _status(client, placed, index)
-    if kind == "pack" and status == "confirmed":
-        await pack(client, placed, seller_order, percent)
-    elif kind in ("deliver", "send_back") and status == "packed":
-        await ship(client, seller_order["id"], settings, carrier_sim, drain,
-                   ends="delivered" if kind == "deliver" else "returned")  # fmt: skip
-    elif kind == "cancel":
-        path = f"/api/v1/orders/{placed.id}/seller-orders/{seller_order['id']}/cancel"
-        answer = await client.post(path, json={"reason": "đổi ý"}, headers=placed.buyer["headers"])
-        assert answer.status_code in (200, 409), answer.text
-    elif kind == "refund":
-        answer = await client.post(f"/admin/v1/seller-orders/{seller_order['id']}/refund",
-                                   json={"reason": "khiếu nại"}, headers=placed.operator)  # fmt: skip
-        assert answer.status_code in (200, 409), answer.text
-    elif kind == "window_ends":
-        with clock.travel(timedelta(days=settings.return_window_days + 1)):
-            await complete_seller_orders({})
+    status = await status_of(client, placed, event[1])
+    await apply_common(client, placed, event, status, settings, carrier_sim, drain)
     await drain()
 
 
@@ -115,11 +85,7 @@ async def test_an_orders_figures_agree_after_every_event(
     carrier_sim: CarrierSim, stripe_fake: FakeStripe, worker: Drain, method: str, events: list[tuple[str, int, int]],
 ) -> None:  # fmt: skip
     carrier_sim.reset()
-    items = [(variant_ids(shop["products"][0])[0], 2) for shop in shops]
-    items.append((variant_ids(shops[0]["products"][0])[1], 1))
-    placed = await place(client, shops, items, operator, payment_method=method)
-    if method == "card":
-        await pay(client, placed, settings, stripe_fake, worker)
+    placed = await place_paid(client, shops, operator, method, settings, stripe_fake, worker)
     await check(client, placed, carrier_sim)
     for event in events:
         await apply(client, placed, event, settings, carrier_sim, worker)

@@ -4,60 +4,27 @@ signed webhooks it produces and deliver them to the app, in whatever order and n
 
 from __future__ import annotations
 
-import os
-import subprocess
-import time
 from typing import Any
 
 import httpx
 
-from market.cli import granian_argv
+from tests.fakes.serving import Served
 from tests.services import free_port
 
 __all__ = ["CarrierSim", "free_port"]
 
 
-class CarrierSim:
+class CarrierSim(Served):
     partner_id = "market-tests"
     partner_secret = "sim-partner-secret-for-tests"
     webhook_secret = "sim-webhook-secret-for-tests"
 
     def __init__(self, port: int) -> None:
-        self.port = port
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            return
-        env = {**os.environ, "CARRIER_PARTNER_ID": self.partner_id, "CARRIER_PARTNER_SECRET": self.partner_secret,
+        env = {"CARRIER_PARTNER_ID": self.partner_id, "CARRIER_PARTNER_SECRET": self.partner_secret,
                "CARRIER_WEBHOOK_SECRET": self.webhook_secret, "CARRIER_SIM_TICK_S": "0",
                "CARRIER_SIM_FAIL_PERCENT": "0"}  # fmt: skip
-        env.pop("CARRIER_SIM_WEBHOOK_URL", None)
-        argv = granian_argv("market.shipping.simulator:create_from_env", "127.0.0.1", self.port)
-        self.process = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"{self.url}/_sim/parcels", timeout=1)
-                return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError("the carrier simulator did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=15)
-            self.process = None
-
-    def call(self, path: str, body: Any = None) -> Any:
-        answer = httpx.post(f"{self.url}{path}", json=body or {}, timeout=10)
-        answer.raise_for_status()
-        return answer.json()
+        super().__init__("market.shipping.simulator:create_from_env", "/_sim/parcels", port=port, env=env,
+                         unset=("CARRIER_SIM_WEBHOOK_URL",), name="the carrier simulator")  # fmt: skip
 
     def reset(self) -> None:
         self.call("/_sim/reset")

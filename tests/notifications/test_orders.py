@@ -5,27 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 
 from market.settings import Settings
-from tests.buyers import seller_with_products
 from tests.fakes.carrier import CarrierSim
 from tests.fakes.notify import NotifySims
-from tests.notify_flow import of_kind, settle
-from tests.orders_flow import Drain, pack, place, ship
-from tests.shoppers import variant_ids
-
-
-@pytest.fixture
-async def shop(client: httpx.AsyncClient, operator: str, categories: None) -> dict[str, Any]:
-    return await seller_with_products(client, operator, [{}])
+from tests.notify_flow import of_kind, one_box, one_box_packed, settle
+from tests.orders_flow import Drain, ship
 
 
 async def test_a_new_order_reaches_the_buyer_by_zalo_and_the_seller_by_email(
     client: httpx.AsyncClient, shop: dict[str, Any], operator: str, notify_sims: NotifySims, worker: Drain
 ) -> None:
-    _kg, box = variant_ids(shop["products"][0])
-    placed = await place(client, [shop], [(box, 1)], operator)
+    placed = await one_box(client, shop, operator)
     rows = await settle(worker)
 
     (zns,) = [m for m in notify_sims.zns_messages() if m["template_id"] == "310100"]
@@ -50,10 +41,7 @@ async def test_a_delivered_parcel_tells_the_buyer_each_step_with_its_tracking_co
     client: httpx.AsyncClient, shop: dict[str, Any], operator: str, settings: Settings, carrier_sim: CarrierSim,
     notify_sims: NotifySims, worker: Drain,
 ) -> None:  # fmt: skip
-    _kg, box = variant_ids(shop["products"][0])
-    placed = await place(client, [shop], [(box, 1)], operator)
-    (sor,) = placed.seller_orders
-    await pack(client, placed, sor)
+    placed, sor = await one_box_packed(client, shop, operator)
     await ship(client, sor["id"], settings, carrier_sim, worker)
     await settle(worker)
 
@@ -69,10 +57,7 @@ async def test_a_failed_then_returned_parcel_tells_the_buyer_and_the_seller(
     client: httpx.AsyncClient, shop: dict[str, Any], operator: str, settings: Settings, carrier_sim: CarrierSim,
     notify_sims: NotifySims, worker: Drain,
 ) -> None:  # fmt: skip
-    _kg, box = variant_ids(shop["products"][0])
-    placed = await place(client, [shop], [(box, 1)], operator)
-    (sor,) = placed.seller_orders
-    await pack(client, placed, sor)
+    placed, sor = await one_box_packed(client, shop, operator)
     await ship(client, sor["id"], settings, carrier_sim, worker, ends="returned")
     await settle(worker)
 

@@ -6,30 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 
 from market.core.db import fetch, transaction
 from market.core.outbox.service import record
 from market.settings import Settings
-from tests.buyers import seller_with_products
 from tests.fakes.notify import NotifySims
 from tests.fakes.stripe import FakeStripe
-from tests.notify_flow import settle
-from tests.orders_flow import Drain, pay, place
-from tests.shoppers import variant_ids
-
-
-@pytest.fixture
-async def shop(client: httpx.AsyncClient, operator: str, categories: None) -> dict[str, Any]:
-    return await seller_with_products(client, operator, [{}])
+from tests.notify_flow import one_box, settle
+from tests.orders_flow import Drain, pay
 
 
 async def test_a_card_payment_tells_the_buyer_and_lets_the_seller_pack(
     client: httpx.AsyncClient, shop: dict[str, Any], operator: str, settings: Settings, stripe_fake: FakeStripe,
     notify_sims: NotifySims, worker: Drain,
 ) -> None:  # fmt: skip
-    _kg, box = variant_ids(shop["products"][0])
-    placed = await place(client, [shop], [(box, 1)], operator, payment_method="card")
+    placed = await one_box(client, shop, operator, payment_method="card")
     await settle(worker)
     (new,) = [m for m in notify_sims.emails() if m["headers"]["X-Market-Kind"] == "seller_new_order"]
     assert "chờ người mua thanh toán" in new["text"]  # a card order awaits its payment
@@ -45,8 +36,7 @@ async def test_a_card_payment_tells_the_buyer_and_lets_the_seller_pack(
 async def test_a_recorded_payment_goes_by_the_channel_the_buyer_chose(
     client: httpx.AsyncClient, shop: dict[str, Any], operator: str, notify_sims: NotifySims, worker: Drain
 ) -> None:
-    _kg, box = variant_ids(shop["products"][0])
-    placed = await place(client, [shop], [(box, 1)], operator)
+    placed = await one_box(client, shop, operator)
     await settle(worker)
     buyer = placed.buyer["account"]["id"]
     changed = await client.patch("/api/v1/me/notification-preferences", headers=placed.buyer["headers"],

@@ -6,23 +6,16 @@ import re
 from typing import Any
 
 import httpx
-import pytest
 
 from market.core.db import fetch, transaction
 from market.notifications.service import Contact, queue
 from market.settings import Settings
-from tests.buyers import mobile_buyer, seller_with_products
+from tests.buyers import mobile_buyer
 from tests.factories import bearer
 from tests.fakes.carrier import CarrierSim
 from tests.fakes.notify import NotifySims
-from tests.notify_flow import settle
-from tests.orders_flow import Drain, pack, place, ship
-from tests.shoppers import variant_ids
-
-
-@pytest.fixture
-async def shop(client: httpx.AsyncClient, operator: str, categories: None) -> dict[str, Any]:
-    return await seller_with_products(client, operator, [{}])
+from tests.notify_flow import one_box, settle
+from tests.orders_flow import Drain, pack, ship
 
 
 async def test_a_buyer_reads_and_changes_preferences(client: httpx.AsyncClient) -> None:
@@ -68,8 +61,7 @@ async def test_an_english_buyer_gets_english_templates_and_a_turned_off_kind_is_
     client: httpx.AsyncClient, shop: dict[str, Any], operator: str, settings: Settings, carrier_sim: CarrierSim,
     notify_sims: NotifySims, worker: Drain,
 ) -> None:  # fmt: skip
-    _kg, box = variant_ids(shop["products"][0])
-    placed = await place(client, [shop], [(box, 1)], operator)
+    placed = await one_box(client, shop, operator)
     await client.patch("/api/v1/me/notification-preferences", headers=placed.buyer["headers"],
                        json={"language": "en", "channels": {"order_packed": []}})  # fmt: skip
     (sor,) = placed.seller_orders
@@ -93,8 +85,7 @@ async def test_a_seller_chooses_zalo_and_its_owner_alone_may_change_it(
     assert changed.status_code == 200, changed.text
     assert (await client.get("/seller/v1/notification-preferences", headers=bearer(shop["key"]))).json()[
         "channels"]["seller_new_order"] == ["zns", "email"]  # fmt: skip
-    _kg, box = variant_ids(shop["products"][0])
-    placed = await place(client, [shop], [(box, 1)], operator)
+    placed = await one_box(client, shop, operator)
     await settle(worker)
 
     (message,) = [m for m in notify_sims.zns_messages() if m["template_id"] == "320100"]
@@ -107,8 +98,7 @@ async def test_the_unsubscribe_link_of_an_optional_email_turns_that_kind_off(
     client: httpx.AsyncClient, shop: dict[str, Any], operator: str, settings: Settings, carrier_sim: CarrierSim,
     notify_sims: NotifySims, worker: Drain,
 ) -> None:  # fmt: skip
-    _kg, box = variant_ids(shop["products"][0])
-    placed = await place(client, [shop], [(box, 1)], operator)
+    placed = await one_box(client, shop, operator)
     headers = placed.buyer["headers"]
     await client.patch("/api/v1/me/notification-preferences", headers=headers,
                        json={"channels": {"order_packed": ["email"], "order_placed": ["email"]}})  # fmt: skip

@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
 
 from market.core import clock
 from market.core.db import fetch, transaction
@@ -21,14 +20,9 @@ from tests.buyers import seller_with_products
 from tests.factories import bearer
 from tests.fakes.carrier import CarrierSim
 from tests.fakes.notify import NotifySims
-from tests.notify_flow import of_kind, settle
-from tests.orders_flow import Drain, pack, place, ship
+from tests.notify_flow import of_kind, one_box, one_box_packed, settle
+from tests.orders_flow import Drain, place, ship
 from tests.shoppers import variant_ids
-
-
-@pytest.fixture
-async def shop(client: httpx.AsyncClient, operator: str, categories: None) -> dict[str, Any]:
-    return await seller_with_products(client, operator, [{}])
 
 
 def mails(sims: NotifySims, kind: str) -> list[dict[str, Any]]:
@@ -76,13 +70,12 @@ def _body(product: dict[str, Any]) -> dict[str, Any]:
 async def test_a_buyer_cancelling_tells_the_seller_but_the_seller_cancelling_does_not(
     client: httpx.AsyncClient, shop: dict[str, Any], operator: str, notify_sims: NotifySims, worker: Drain
 ) -> None:
-    _kg, box = variant_ids(shop["products"][0])
-    placed = await place(client, [shop], [(box, 1)], operator)
+    placed = await one_box(client, shop, operator)
     (sor,) = placed.seller_orders
     answer = await client.post(f"/api/v1/orders/{placed.id}/seller-orders/{sor['id']}/cancel",
                                headers=placed.buyer["headers"], json={"reason": "Đặt nhầm số lượng"})  # fmt: skip
     assert answer.status_code == 200, answer.text
-    other = await place(client, [shop], [(box, 1)], operator)
+    other = await one_box(client, shop, operator)
     answer = await client.post(f"/seller/v1/orders/{other.seller_orders[0]['id']}/cancel",
                                headers=bearer(shop["key"]), json={"reason": "Hết hàng"})  # fmt: skip
     assert answer.status_code == 200, answer.text
@@ -96,10 +89,7 @@ async def test_an_operator_refund_tells_the_buyer(
     client: httpx.AsyncClient, shop: dict[str, Any], operator: str, settings: Settings, carrier_sim: CarrierSim,
     notify_sims: NotifySims, worker: Drain,
 ) -> None:  # fmt: skip
-    _kg, box = variant_ids(shop["products"][0])
-    placed = await place(client, [shop], [(box, 1)], operator)
-    (sor,) = placed.seller_orders
-    await pack(client, placed, sor)
+    placed, sor = await one_box_packed(client, shop, operator)
     await ship(client, sor["id"], settings, carrier_sim, worker)
     refunded = await client.post(f"/admin/v1/seller-orders/{sor['id']}/refund", headers=bearer(operator),
                                  json={"reason": "Hàng dập"})  # fmt: skip
@@ -114,8 +104,7 @@ async def test_an_operator_refund_tells_the_buyer(
 async def test_return_decisions_and_return_refunds_tell_the_buyer(
     client: httpx.AsyncClient, shop: dict[str, Any], operator: str, notify_sims: NotifySims, worker: Drain
 ) -> None:
-    _kg, box = variant_ids(shop["products"][0])
-    placed = await place(client, [shop], [(box, 1)], operator)
+    placed = await one_box(client, shop, operator)
     (sor,) = placed.seller_orders
     facts = {"seller_order_id": sor["id"], "order_id": placed.id, "seller_id": shop["seller"]["id"]}
     async with transaction():
@@ -179,10 +168,7 @@ async def test_a_parked_parcel_tells_its_seller(
     client: httpx.AsyncClient, shop: dict[str, Any], operator: str, settings: Settings, carrier_sim: CarrierSim,
     notify_sims: NotifySims, worker: Drain,
 ) -> None:  # fmt: skip
-    _kg, box = variant_ids(shop["products"][0])
-    placed = await place(client, [shop], [(box, 1)], operator)
-    (sor,) = placed.seller_orders
-    await pack(client, placed, sor)
+    placed, sor = await one_box_packed(client, shop, operator)
     await worker()  # the parcel is opened
     await fetch("UPDATE parcel SET attempts = 7 WHERE seller_order_id = $1", sor["id"])
     carrier_sim.faults(mode="down")
