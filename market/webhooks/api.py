@@ -8,7 +8,7 @@ from typing import Literal
 from litestar import Controller, delete, get, patch, post
 from litestar.di import Provide
 
-from market.core.pagination import DEFAULT_LIMIT, Page, decode_cursor, page_of, time_key_cursor
+from market.core.pagination import DEFAULT_LIMIT, Page, decode_time_key, page_of, time_key_cursor
 from market.core.schemas import unset_to_dict
 from market.web.deps import Limit, ResourcesDep
 from market.web.openapi.routes import PROBLEMS
@@ -97,9 +97,8 @@ class SellerWebhookController(Controller):
     ) -> Page[DeliveryOut]:
         """The delivery log, newest first: status, attempts, last status code and error; filter by endpoint,
         status or event type."""
-        after = decode_cursor(cursor, 2) if cursor else None
         rows = await service.list_deliveries(principal.seller_id, endpoint_id, status, event_type,
-                                             (str(after[0]), str(after[1])) if after else None, limit)  # fmt: skip
+                                             decode_time_key(cursor), limit)  # fmt: skip
         page = page_of(rows, limit, time_key_cursor)
         return page.map(delivery_out)
 

@@ -253,7 +253,7 @@ async def give_up_pending(endpoint_id: str, why: str) -> None:
 
 async def list_deliveries(
     seller_id: str, endpoint_id: str | None, status: str | None, event_type: str | None,
-    after: tuple[str, str] | None, limit: int,
+    after: tuple[datetime, str] | None, limit: int,
 ) -> list[WebhookDelivery]:  # fmt: skip
     """The seller's deliveries, newest first, `limit + 1` rows (keyset: created_at, id)."""
     rows = await fetch(
@@ -261,7 +261,7 @@ async def list_deliveries(
         "AND ($3::varchar IS NULL OR status = $3) AND ($4::varchar IS NULL OR event_type = $4) "
         "AND ($5::timestamptz IS NULL OR (created_at, id) < ($5, $6)) ORDER BY created_at DESC, id DESC LIMIT $7",
         seller_id, endpoint_id, status, event_type,
-        datetime.fromisoformat(after[0]) if after else None, after[1] if after else None, limit + 1,
+        after[0] if after else None, after[1] if after else None, limit + 1,
     )  # fmt: skip
     if not rows:
         return []

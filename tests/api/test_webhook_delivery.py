@@ -13,6 +13,7 @@ import httpx
 
 from market.core import clock
 from market.core.db import fetch
+from market.core.pagination import encode_cursor
 from market.core.urls import IPAddress
 from market.webhooks.dispatcher import Dispatcher
 from tests.factories import bearer
@@ -195,6 +196,9 @@ async def test_the_delivery_log_pages_and_filters(
     assert len(await deliveries(client, seller["session"], event_type="product.rejected")) == 3
     bad = await client.get("/seller/v1/webhook-deliveries", params={"cursor": "nope"}, headers=bearer(seller["key"]))
     assert bad.status_code == 400 and bad.json()["code"] == "invalid_cursor"
+    forged = await client.get("/seller/v1/webhook-deliveries", params={"cursor": encode_cursor("yesterday", "whd_x")},
+                              headers=bearer(seller["key"]))  # fmt: skip
+    assert forged.status_code == 400 and forged.json()["code"] == "invalid_cursor"  # decodable, but no time: not a 500
     from tests.factories import registered_seller
 
     other = await registered_seller(client, approve_with=operator)
