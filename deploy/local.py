@@ -26,6 +26,7 @@ import stat
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -294,11 +295,49 @@ def meili_healthy(host: str, port: int) -> bool:
         return False
 
 
+def meili_accepts(host: str, port: int, master_key: str | None) -> bool:
+    """Whether the Meilisearch at host:port takes this checkout's key (an instance that another checkout started
+    with its own key answers 401/403: reusing it would fail every search test with invalid_api_key)."""
+    request = urllib.request.Request(f"http://{host}:{port}/indexes?limit=1")
+    if master_key:
+        request.add_header("Authorization", f"Bearer {master_key}")
+    try:
+        with urllib.request.urlopen(request, timeout=2) as response:
+            return response.status == 200
+    except urllib.error.HTTPError as error:
+        return error.code not in (401, 403)
+    except OSError:
+        return False
+
+
+def free_port(host: str, start: int) -> int:
+    for port in range(start, start + 100):
+        if not reachable(host, port):
+            return port
+    fail(f"no free port for Meilisearch in {start}..{start + 99}")
+    raise AssertionError
+
+
+def set_env_file(name: str, value: str) -> None:
+    """Rewrite one NAME=value line of .env (deploy/dev reads .env again after `up`)."""
+    env = ROOT / ".env"
+    lines = env.read_text().splitlines() if env.exists() else []
+    kept = [f"{name}={value}" if line.startswith(f"{name}=") else line for line in lines]
+    lines = kept if kept != lines or f"{name}={value}" in lines else [*lines, f"{name}={value}"]
+    env.write_text("\n".join(lines) + "\n")
+
+
 def start_meilisearch(url: str, master_key: str | None) -> dict | None:
     host, port = host_port(url, 7700)
     if reachable(host, port):
-        say(f"Meilisearch: reusing {host}:{port}")
-        return None
+        if meili_accepts(host, port, master_key):
+            say(f"Meilisearch: reusing {host}:{port}")
+            return None
+        taken = port
+        port = free_port(host, port + 1)
+        say(f"Meilisearch: {host}:{taken} does not accept this checkout's MEILI_MASTER_KEY (another checkout's);"
+            f" starting one of our own on {port} and writing MEILI_URL to .env")
+        set_env_file("MEILI_URL", f"http://{host}:{port}")
     binary = meili_binary()
     directory = LOCAL / "meilisearch"
     directory.mkdir(parents=True, exist_ok=True)
