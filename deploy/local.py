@@ -335,8 +335,10 @@ def start_meilisearch(url: str, master_key: str | None) -> dict | None:
             return None
         taken = port
         port = free_port(host, port + 1)
-        say(f"Meilisearch: {host}:{taken} does not accept this checkout's MEILI_MASTER_KEY (another checkout's);"
-            f" starting one of our own on {port} and writing MEILI_URL to .env")
+        say(
+            f"Meilisearch: {host}:{taken} does not accept this checkout's MEILI_MASTER_KEY (another checkout's);"
+            f" starting one of our own on {port} and writing MEILI_URL to .env"
+        )
         set_env_file("MEILI_URL", f"http://{host}:{port}")
     binary = meili_binary()
     directory = LOCAL / "meilisearch"

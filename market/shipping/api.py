@@ -18,8 +18,10 @@ from market.core.pagination import (
     InvalidCursor,
     Page,
     decode_cursor,
+    decode_time_key,
     encode_cursor,
     page_of,
+    time_key_cursor,
 )
 from market.core.resources import Resources
 from market.orders import reads
@@ -38,6 +40,7 @@ from market.shipping.schemas import (
     CarrierReportOut,
     CodProblemOut,
     ParcelOut,
+    ParcelStatus,
     ProblemKind,
     ProblemStatus,
     RemittanceOut,
@@ -137,10 +140,18 @@ class AdminShippingController(Controller):
     dependencies = {"operator": Provide(provide_operator)}
 
     @get("/parcels", operation_id="admin_parcels_list")
-    async def parcels(self, operator: OperatorPrincipal, status: str | None = None) -> list[ParcelOut]:
-        """Parcels by status (e.g. `parked`: handoffs that gave up), oldest first, at most 500, with their cash."""
-        found = await service.timeline(await service.seller_orders_with_parcels(status, 500))
-        return await parcels_out(found, books=True)
+    async def parcels(
+        self,
+        operator: OperatorPrincipal,
+        status: ParcelStatus | None = None,
+        limit: Limit = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> Page[ParcelOut]:
+        """Parcels by status (e.g. `parked`: handoffs that gave up), oldest first, with their timelines and cash."""
+        page = page_of(await service.parcels_page(status, decode_time_key(cursor), limit), limit, time_key_cursor)
+        found = await service.timeline([key.owner for key in page.data])
+        served = {out.id: out for out in await parcels_out(found, books=True)}
+        return page.map(lambda key: served[key.id])
 
     @post("/parcels/{parcel_id:str}/retry", operation_id="admin_parcels_retry", status_code=200)
     async def retry(self, parcel_id: str, operator: OperatorPrincipal) -> ParcelOut:

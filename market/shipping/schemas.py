@@ -11,6 +11,8 @@ from market.core.schemas import Input
 ProblemKind = Literal["paid_twice", "amount_mismatch", "collected_mismatch", "unremitted", "unknown_parcel",
                       "cancelled_parcel", "not_delivered"]  # fmt: skip
 ProblemStatus = Literal["open", "resolved"]
+ParcelStatus = Literal["pending", "created", "picked_up", "in_transit", "delivered", "delivery_failed", "returning",
+                       "returned", "cancelled", "parked"]  # fmt: skip
 ReportReason = Literal["unknown_status", "unparseable", "unknown_parcel"]
 ReportStatus = Literal["open", "applied"]
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -281,16 +283,28 @@ async def _follow(parcel: dict[str, Any], report: StatusReport, carrier: str) ->
                                 report.money_collect, report.tracking_code, report.happened_at)  # fmt: skip
 
 
-async def seller_orders_with_parcels(status: str | None, limit: int) -> list[str]:
-    """The seller orders whose parcels are in `status` (any, when None), oldest parcel first (a return parcel is
-    named by its return's id)."""
+@dataclass(frozen=True)
+class ParcelKey:
+    """A parcel's place in the operators' list: (created_at, id), and whose parcel it is (a seller order, or a
+    return by its id)."""
+
+    created_at: datetime
+    id: str
+    owner: str
+
+
+async def parcels_page(status: str | None, after: tuple[datetime, str] | None, limit: int) -> list[ParcelKey]:
+    """Parcels in `status` (any, when None), oldest first, after the keyset `after`: `limit` + 1 of them (page_of)."""
     rows = await fetch(
-        "SELECT coalesce(seller_order_id, return_id) AS owner FROM parcel WHERE $1::varchar IS NULL OR status = $1 "
-        "ORDER BY created_at LIMIT $2",
+        "SELECT created_at, id, coalesce(seller_order_id, return_id) AS owner FROM parcel "
+        "WHERE ($1::varchar IS NULL OR status = $1) AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3)) "
+        "ORDER BY created_at, id LIMIT $4",
         status,
-        limit,
+        after[0] if after else None,
+        after[1] if after else None,
+        limit + 1,
     )
-    return [row["owner"] for row in rows]
+    return [ParcelKey(row["created_at"], row["id"], row["owner"]) for row in rows]
 
 
 async def timeline(seller_order_ids: list[str]) -> dict[str, dict[str, Any]]:

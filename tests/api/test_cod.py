@@ -72,7 +72,7 @@ async def test_a_cod_order_delivered_collected_and_remitted_with_its_fee_reads_r
                 "open_problems": 0, "currency": "VND"}  # fmt: skip
     assert (await seller_view(client, packed))["reconciliation"] == remitted
     listed = await client.get("/admin/v1/parcels", params={"status": "delivered"}, headers=bearer(operator))
-    assert [item["reconciliation"] for item in listed.json()] == [remitted]
+    assert [item["reconciliation"] for item in listed.json()["data"]] == [remitted]
     tracking = await client.get(f"/api/v1/orders/{packed['order']['id']}/tracking", headers=packed["buyer"]["headers"])
     (buyer_parcel,) = tracking.json()["data"]
     assert buyer_parcel["cod"] == {"amount": amount, "paid_at_door": True, "currency": "VND"}

@@ -537,7 +537,7 @@ async def test_a_parked_return_parcel_is_listed_and_retried_by_operators(
 
     parked = await client.get("/admin/v1/parcels", params={"status": "parked"}, headers=bearer(operator))
     assert parked.status_code == 200, parked.text
-    (item,) = parked.json()
+    (item,) = parked.json()["data"]
     carrier_sim.faults(mode="ok")
     retried = await client.post(f"/admin/v1/parcels/{item['id']}/retry", headers=bearer(operator))
 

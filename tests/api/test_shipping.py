@@ -97,7 +97,7 @@ async def test_handoff_backs_off_parks_and_an_operator_retries(
         assert ceiling / 2 - 1 <= wait <= ceiling
 
     parked = await client.get("/admin/v1/parcels", params={"status": "parked"}, headers=bearer(operator))
-    (item,) = parked.json()
+    (item,) = parked.json()["data"]
     assert item["attempts"] == service.MAX_ATTEMPTS and "503" in item["last_error"]
     carrier_sim.faults(mode="ok")
     retried = await client.post(f"/admin/v1/parcels/{item['id']}/retry", headers=bearer(operator))
@@ -273,3 +273,28 @@ async def test_the_simulator_posts_its_webhooks_to_the_running_api(
     finally:
         api.terminate()
         api.wait(timeout=20)
+
+
+async def test_operators_page_through_parcels_oldest_first(
+    client: httpx.AsyncClient, operator: str, packed: dict[str, Any], worker: Any
+) -> None:
+    later = [await packed_cod_order(client, operator, worker) for _ in range(2)]
+    expected = [packed["sor"]["id"]] + [each["sor"]["id"] for each in later]
+
+    first = await client.get("/admin/v1/parcels", params={"limit": 2}, headers=bearer(operator))
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert body["object"] == "list" and body["has_more"] is True
+    rest = await client.get("/admin/v1/parcels", params={"limit": 2, "cursor": body["next_cursor"]},
+                            headers=bearer(operator))  # fmt: skip
+    assert rest.json()["has_more"] is False
+    assert [p["seller_order_id"] for p in body["data"] + rest.json()["data"]] == expected
+
+    pending = await client.get("/admin/v1/parcels", params={"status": "pending"}, headers=bearer(operator))
+    assert len(pending.json()["data"]) == 3
+    none = await client.get("/admin/v1/parcels", params={"status": "parked"}, headers=bearer(operator))
+    assert none.json() == {"object": "list", "data": [], "has_more": False, "next_cursor": None}
+    typo = await client.get("/admin/v1/parcels", params={"status": "parkd"}, headers=bearer(operator))
+    assert typo.status_code == 422 and typo.json()["errors"][0]["field"] == "status"
+    forged = await client.get("/admin/v1/parcels", params={"cursor": "bm90LWEtY3Vyc29y"}, headers=bearer(operator))
+    assert forged.status_code == 400 and forged.json()["code"] == "invalid_cursor"
