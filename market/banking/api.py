@@ -53,12 +53,21 @@ class BankWebhookController(Controller):
         return FeedAck()
 
 
-def _qr(settings: Any, token: str) -> segno.QRCode:
+def _qr(settings: Any, token: str, kind: str, media_type: str) -> Response[bytes]:
+    """The image of a token's VietQR code, cacheable by the client until the order's reservation ends (at most
+    QR_MAX_AGE_S): an image kept longer would show a transfer the order no longer awaits."""
+    import io
+
     found = read_qr_token(settings, token)
     if found is None or not settings.bank_account:
         raise NotFound("No such transfer, or its order no longer awaits it.")
-    reference, amount = found
-    return segno.make_qr(payload_of(settings, amount, reference), error="m")
+    reference, amount, max_age = found
+    out = io.BytesIO()
+    options: dict[str, Any] = {"xmldecl": False} if kind == "svg" else {}
+    segno.make_qr(payload_of(settings, amount, reference), error="m").save(out, kind=kind, scale=8, border=4, **options)
+    # The key in lower case, as Litestar keys the app's layered `no-store`: the response's own then replaces it
+    # (under another spelling both would go out, and the stricter no-store would win).
+    return Response(out.getvalue(), media_type=media_type, headers={"cache-control": f"private, max-age={max_age}"})
 
 
 class VietQRController(Controller):
@@ -68,21 +77,12 @@ class VietQRController(Controller):
     @get("/{token:str}/qr.png", operation_id="vietqr_png", media_type="image/png")
     async def png(self, token: QrToken, resources: ResourcesDep) -> Response[bytes]:
         """The VietQR code of an order's bank transfer, as a PNG (until the order's reservation ends)."""
-        import io
-
-        out = io.BytesIO()
-        _qr(resources.settings, token).save(out, kind="png", scale=8, border=4)
-        return Response(out.getvalue(), media_type="image/png", headers={"Cache-Control": "private, max-age=600"})
+        return _qr(resources.settings, token, "png", "image/png")
 
     @get("/{token:str}/qr.svg", operation_id="vietqr_svg", media_type="image/svg+xml")
     async def svg(self, token: QrToken, resources: ResourcesDep) -> Response[bytes]:
         """The VietQR code of an order's bank transfer, as SVG (until the order's reservation ends)."""
-        import io
-
-        out = io.BytesIO()
-        _qr(resources.settings, token).save(out, kind="svg", scale=8, border=4, xmldecl=False)
-        return Response(out.getvalue(), media_type="image/svg+xml",
-                        headers={"Cache-Control": "private, max-age=600"})  # fmt: skip
+        return _qr(resources.settings, token, "svg", "image/svg+xml")
 
 
 def credit_out(row: dict[str, Any]) -> BankCreditOut:

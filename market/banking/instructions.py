@@ -32,15 +32,19 @@ def qr_token(settings: Settings, reference: str, amount: int, expires_at: dateti
     return signed(settings.secret_key, QR_DOMAIN, f"{reference}.{amount}.{until}")
 
 
-def read_qr_token(settings: Settings, token: str) -> tuple[str, int] | None:
-    """(reference, amount) of a valid, unexpired token; None otherwise."""
+QR_MAX_AGE_S = 600  # how long a client may keep a QR image (at most; never past the order's reservation)
+
+
+def read_qr_token(settings: Settings, token: str) -> tuple[str, int, int] | None:
+    """(reference, amount, seconds a client may cache its image) of a valid, unexpired token; None otherwise."""
     value = unsigned(settings.secret_key, QR_DOMAIN, token)
     if value is None:
         return None
     reference, amount, until = value.split(".")
-    if int(until) and int(until) < clock.now().timestamp():
+    left = int(until) - int(clock.now().timestamp()) if int(until) else QR_MAX_AGE_S
+    if left < 0:
         return None
-    return reference, int(amount)
+    return reference, int(amount), min(left, QR_MAX_AGE_S)
 
 
 def instructions(settings: Settings, order_id: str, amount: int, expires_at: datetime | None) -> BankTransferOut:

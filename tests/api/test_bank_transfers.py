@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from market.core import clock
 from market.core.db import fetch
 from market.core.vietqr import decode
 from market.inventory.service import levels
@@ -59,9 +61,22 @@ async def test_checkout_answers_a_vietqr_payload_plain_fields_and_images(
 
 async def test_the_images_expire_with_the_order(client: httpx.AsyncClient, shop: dict[str, Any]) -> None:
     placed = await bank_order(client, shop)
-    await expire(placed["order"]["id"])
+    url = placed["transfer"]["qr_png_url"]
+    left = (datetime.fromisoformat(placed["transfer"]["expires_at"]) - clock.now()).total_seconds()
 
-    assert (await client.get(placed["transfer"]["qr_png_url"])).status_code in (200, 404)
+    assert (await client.get(url)).headers["cache-control"] == "private, max-age=600"
+    with clock.travel(timedelta(seconds=left - 100)):  # a client keeps the image no longer than the order waits
+        late = await client.get(url)
+        assert late.status_code == 200
+        assert 95 <= int(late.headers["cache-control"].removeprefix("private, max-age=")) <= 100
+        assert (await client.get(url.replace("/qr.png", "/qr.svg"))).headers["cache-control"] == late.headers[
+            "cache-control"
+        ]
+    with clock.travel(timedelta(seconds=left + 1)):
+        gone = await client.get(url)
+        assert gone.status_code == 404 and gone.json()["code"] == "not_found"
+
+    await expire(placed["order"]["id"])
     after = await read(client, placed)
     assert after["payment"]["status"] == "expired" and after["payment"]["bank_transfer"] is None
 
