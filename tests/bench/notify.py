@@ -1,6 +1,6 @@
 """Notifications benchmark: 10,000 orders placed in a burst, every message delivered, checkout unharmed.
 
-    python -m tests.bench.notify [--orders 10000] [--connections 64] [--nice 10]
+    python -m tests.bench.notify [--orders 10000] [--connections 64] [--nice 10] [--warmup 0]
 
 In its own database (`<DATABASE_URL's name>_bench_notify`: `market_bench_notify` by default) and Redis prefix,
 with the real app under granian, a real `market worker` process and the three simulators (`market mail-sim`,
@@ -12,7 +12,9 @@ with the real app under granian, a real `market worker` process and the three si
    "order placed" by Zalo ZNS, the seller's "new order" by email) that the worker's sender delivers to the local
    SMTP server and the ZNS simulator.
 
-Each burst is `--orders` guest checkouts (one line each, spread over 300 variants that never run out) over
+`--warmup N` first places N checkouts, unmeasured and with no worker (the first burst after the server starts is
+slower: pools and caches fill; without it the baseline, always first, pays for that and flatters the ratio). Each
+burst is `--orders` guest checkouts (one line each, spread over 300 variants that never run out) over
 `--connections` connections. It reports checkout throughput, p50 and p99 for both runs and their ratio, and for the
 second run the seconds from the burst's start until the last message was accepted by its provider (counted both in
 our delivery log and in the simulators), and the duplicates: emails at the SMTP server sharing a delivery id
@@ -217,6 +219,11 @@ def received(sims: NotifySims) -> dict[str, int]:
             "duplicate_sms": len(sms) - len(set(sms))}  # fmt: skip
 
 
+async def warm_up(settings: Settings, base_url: str, orders: int, connections: int) -> None:
+    await reset(settings)
+    await burst(base_url, await make_carts(settings, orders), connections)
+
+
 async def _statuses(settings: Settings) -> dict[str, int]:
     connection = await asyncpg.connect(settings.database_url)
     try:
@@ -232,6 +239,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=10_000)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--nice", type=int, default=10, help="niceness of the worker and the simulators")
+    parser.add_argument("--warmup", type=int, default=0, help="unmeasured checkouts before the baseline")
     parser.add_argument("--out", type=Path, default=Path(".local/bench"))
     args = parser.parse_args()
     settings = Settings.from_env()
@@ -244,9 +252,13 @@ def main() -> None:
         sim.prefix = ["nice", "-n", str(args.nice)]
     sims.start()
     channels = {key: value for key, value in sims.env().items() if key != "PUBLIC_BASE_URL"}
-    results: dict[str, Any] = {"orders": args.orders, "connections": args.connections, "nice": args.nice}
+    results: dict[str, Any] = {"orders": args.orders, "connections": args.connections, "nice": args.nice,
+                               "warmup": args.warmup}  # fmt: skip
     try:
         with Server("market", 1, log) as server:
+            if args.warmup:
+                say(f"warm-up: {args.warmup:,} checkouts, not measured")
+                asyncio.run(warm_up(settings, server.base_url, args.warmup, args.connections))
             say(f"baseline: {args.orders:,} checkouts, no notification channel")
             results["baseline"] = asyncio.run(one_run(settings, server.base_url, args.orders, args.connections, {},
                                                       args.nice, log, sims))  # fmt: skip
