@@ -23,6 +23,8 @@ _HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 _WEAK_SECRET_MARKERS = ("change", "secret", "example", "dev", "test", "password")
 _AEAD_KEY = re.compile(r"^[0-9a-fA-F]{64}$")
 _KEY_HINT = "32 bytes as 64 hex digits (generate one: openssl rand -hex 32)"
+LEASE_MARGIN_S = 10.0
+"""What a notification sender's lease keeps beyond its longest send, to record the outcome."""
 
 
 def derived_key(secret_key: str, purpose: str) -> bytes:
@@ -120,6 +122,8 @@ class Settings:
     notify_max_attempts: int = 12
     notify_batch_size: int = 100
     notify_timeout_s: float = 5.0
+    smtp_data_timeout_s: float = 30.0
+    notify_lease_s: float = 150.0
     # Seller webhooks (market.webhooks).
     webhook_allow_loopback: bool = False
     webhook_timeout_s: float = 10.0
@@ -138,6 +142,13 @@ class Settings:
     def bank_transfers(self) -> bool:
         """Bank transfers are offered when the collection account and the bank feed's credentials are set."""
         return bool(self.bank_account and (self.bank_feed_api_key or self.bank_feed_hmac_secret))
+
+    @property
+    def notify_send_bound_s(self) -> float:
+        """The longest one provider call can take: an SMTP session's connect and up to seven commands (EHLO,
+        STARTTLS, EHLO, AUTH's two steps, MAIL, RCPT) at NOTIFY_TIMEOUT_S each, then DATA's two answers at
+        SMTP_DATA_TIMEOUT_S (an HTTP call to ZNS or SMS takes less)."""
+        return 8 * self.notify_timeout_s + 2 * self.smtp_data_timeout_s
 
     @property
     def queue_name(self) -> str:
@@ -231,6 +242,8 @@ class Settings:
             notify_max_attempts=reader.integer("NOTIFY_MAX_ATTEMPTS", 12, low=1, high=100),
             notify_batch_size=reader.integer("NOTIFY_BATCH_SIZE", 100, low=1, high=2_000),
             notify_timeout_s=reader.number("NOTIFY_TIMEOUT_S", 5.0, low=0.1, high=60),
+            smtp_data_timeout_s=reader.number("SMTP_DATA_TIMEOUT_S", 30.0, low=0.1, high=600),
+            notify_lease_s=reader.number("NOTIFY_LEASE_S", 150.0, low=1, high=3_600),
             # Seller webhooks (market.webhooks).
             webhook_allow_loopback=reader.boolean("WEBHOOK_ALLOW_LOOPBACK", False),
             webhook_timeout_s=reader.number("WEBHOOK_TIMEOUT_S", 10.0, low=0.1, high=60),
@@ -264,6 +277,11 @@ class Settings:
             reader.problems.append(("ZNS_API_BASE", "needs ZNS_ACCESS_TOKEN"))
         if settings.sms_api_base and not settings.sms_api_key:
             reader.problems.append(("SMS_API_BASE", "needs SMS_API_KEY"))
+        least = settings.notify_send_bound_s + LEASE_MARGIN_S
+        if settings.notify_lease_s < least:
+            reader.problems.append(("NOTIFY_LEASE_S", f"must be at least {least:g} s: the longest send (8 x "
+                                    f"NOTIFY_TIMEOUT_S + 2 x SMTP_DATA_TIMEOUT_S) and {LEASE_MARGIN_S:g} s to record "
+                                    "it, so that no other sender takes a message while it is being sent"))  # fmt: skip
         if env == "production" and settings.webhook_allow_loopback:
             reader.problems.append(("WEBHOOK_ALLOW_LOOPBACK", "only for development and test, never in production"))
         if env == "production" and not settings.meili_master_key:

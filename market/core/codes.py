@@ -165,8 +165,8 @@ PROBLEMS: tuple[ProblemCode, ...] = (
     P("payout_line_settled", 409, "Payout line settled", "marking a payout line that is not in the status the mark "
       "needs, or paid with another bank reference (with `current_status`)", ("payouts",)),
     # Notifications.
-    P("delivery_not_parked", 409, "Delivery not parked", "retrying a notification delivery that is not parked (with "
-      "`current_status`)", ("notifications",)),
+    P("delivery_not_parked", 409, "Delivery not parked", "retrying a notification delivery that is neither parked "
+      "nor unknown (with `current_status`)", ("notifications",)),
     # Seller webhooks.
     P("webhook_endpoints_limit", 409, "Too many webhook endpoints", "registering a 17th live webhook endpoint",
       ("webhooks",)),

@@ -116,7 +116,8 @@ async def _unsubscribe(token: str, resources: ResourcesDep) -> UnsubscribedOut:
 
 
 class AdminNotificationController(Controller):
-    """The delivery log for operators: what was sent to whom (masked), and the parked deliveries to retry."""
+    """The delivery log for operators: what was sent to whom (masked), and the parked or unknown deliveries to
+    retry."""
 
     path = "/admin/v1/notification-deliveries"
     tags = ["admin: notifications"]
@@ -133,7 +134,7 @@ class AdminNotificationController(Controller):
         limit: Limit = DEFAULT_LIMIT,
         cursor: str | None = None,
     ) -> Page[DeliveryOut]:
-        """Deliveries, newest first; `status=parked` lists those waiting for an operator."""
+        """Deliveries, newest first; `status=parked` or `status=unknown` (perhaps sent) lists those for an operator."""
         return await reads.list_deliveries(status, recipient, order_id, kind, limit, cursor)
 
     @get("/{delivery_id:str}", operation_id="admin_notification_deliveries_get")
@@ -144,6 +145,6 @@ class AdminNotificationController(Controller):
     @post("/{delivery_id:str}/retry", operation_id="admin_notification_deliveries_retry", status_code=200,
           opt={PROBLEMS: ("delivery_not_parked",)})  # fmt: skip
     async def retry(self, delivery_id: str, operator: OperatorPrincipal) -> DeliveryOut:
-        """Send a parked delivery again, its attempts counted afresh (audited)."""
+        """Send a parked or unknown delivery again, its attempts counted afresh (audited)."""
         await delivery.retry_parked(delivery_id, f"operator:{operator.operator_id}")
         return await reads.get_delivery(delivery_id)

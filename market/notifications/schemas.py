@@ -12,7 +12,7 @@ from market.notifications.kinds import KINDS, Audience, Channel, kinds_of
 from market.notifications.service import Preferences
 
 ChannelName = Literal["zns", "sms", "email"]
-DeliveryStatus = Literal["queued", "sending", "sent", "failed", "parked"]
+DeliveryStatus = Literal["queued", "sending", "sent", "failed", "parked", "unknown"]
 Threshold = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
 
 

@@ -24,10 +24,13 @@ class NotificationDelivery(Table, tablename="notification_delivery"):
     """One message to one recipient by one channel: queued by an event's handler, sent by the worker.
 
     `key` is "<event>:<kind>:<recipient>:<channel>" (unique), so an event delivered twice queues nothing twice.
-    `status`: queued (due at `next_attempt_at`), sending (claimed by a sender until `next_attempt_at`, its lease),
-    sent, failed (the provider refused it for good: the next channel of `fallback` was queued) or parked (failed
-    `attempts` times, or refused with no channel left: operators retry it). `address` (the phone or email) and
-    `fallback` (the channels left, with their addresses) are erased once the message is sent; the log keeps
+    `status`: queued (due at `next_attempt_at`), sending (claimed by the sender whose token is `claim` until
+    `next_attempt_at`, its lease), sent, failed (the provider refused it for good: the next channel of `fallback`
+    was queued), parked (failed `attempts` times, or refused with no channel left: operators retry it) or unknown
+    (an email whose attempt began, `send_started_at`, and whose outcome is not known: the server's answer was lost
+    after the message was handed over, or the sender died; not resent automatically, operators decide). `address`
+    (the phone or email) and `fallback` (the channels left, with their addresses) are erased once the message is
+    sent; the log keeps
     `address_masked`, `data` (what the templates rendered), `subject` and `provider_message_id`.
     """
 
@@ -49,6 +52,8 @@ class NotificationDelivery(Table, tablename="notification_delivery"):
     next_attempt_at = Timestamptz(null=True, default=TimestamptzNow(), index=True)
     last_error = Text(null=True, default=None)
     provider_message_id = Varchar(length=100, null=True, default=None)
+    claim = Varchar(length=32, null=True, default=None)
+    send_started_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     sent_at = Timestamptz(null=True, default=None)
     updated_at = Timestamptz(default=TimestamptzNow())

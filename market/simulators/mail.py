@@ -6,11 +6,14 @@ what it receives in memory, and a page that shows it.
 - HTTP on the CLI's `--port` (default 8026): `GET /` the mailbox page (newest first), `GET /messages/{n}` one
   message's HTML, `GET /messages` every message as JSON (from, to, subject, headers, text, html),
   `POST /_sim/reset` empties it, `POST /_sim/faults` `{"down": true}` answers every mail `451` (try later),
-  `{"refuse": ["a@b.vn"]}` answers `550` for those recipients.
+  `{"refuse": ["a@b.vn"]}` answers `550` for those recipients, `{"answer_delay_s": 3}` keeps each message at once
+  but answers its DATA that much later (a busy server writing to disk: the client's wait for the "250" is where an
+  email can be taken without the sender knowing).
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import os
@@ -33,6 +36,7 @@ class Mailbox:
         self.messages: list[dict[str, Any]] = []
         self.down = False
         self.refuse: set[str] = set()
+        self.answer_delay_s = 0.0
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
@@ -59,6 +63,8 @@ class Mailbox:
                 "text": text.get_content() if text is not None else "",
                 "html": page.get_content() if page is not None else "",
             })  # fmt: skip
+        if self.answer_delay_s:
+            await asyncio.sleep(self.answer_delay_s)
         return "250 Message accepted"
 
 
@@ -102,6 +108,7 @@ def reset() -> dict[str, bool]:
         MAILBOX.messages.clear()
         MAILBOX.down = False
         MAILBOX.refuse = set()
+        MAILBOX.answer_delay_s = 0.0
     return {"ok": True}
 
 
@@ -109,7 +116,8 @@ def reset() -> dict[str, bool]:
 def faults(data: dict[str, Any]) -> dict[str, Any]:
     MAILBOX.down = bool(data.get("down", False))
     MAILBOX.refuse = {str(address).lower() for address in data.get("refuse", [])}
-    return {"down": MAILBOX.down, "refuse": sorted(MAILBOX.refuse)}
+    MAILBOX.answer_delay_s = float(data.get("answer_delay_s", 0))
+    return {"down": MAILBOX.down, "refuse": sorted(MAILBOX.refuse), "answer_delay_s": MAILBOX.answer_delay_s}
 
 
 def create_app(smtp_host: str = "127.0.0.1", smtp_port: int = 8025) -> Litestar:

@@ -1,9 +1,11 @@
 """Delivery that loses nothing and repeats nothing: a provider down for an hour, refusals falling back to the next
-channel, parking after N failures and the operators' retry, leases after a crash, and no send inside a
-transaction. The sender is driven by hand (`send_once`) with the clock set by the test."""
+channel, parking after N failures and the operators' retry, leases after a crash, an email never sent twice when
+its answer is slow or lost or its sender dies or loses its lease, and no send inside a transaction. The sender is
+driven by hand (`send_once`) with the clock set by the test."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -16,6 +18,7 @@ from market.core import clock
 from market.core.db import fetch, transaction
 from market.core.events import Event
 from market.notifications import jobs
+from market.notifications.channels.email import POOL_SIZE
 from market.notifications.delivery import Senders, build_senders, send_once
 from market.notifications.service import Contact, queue
 from market.settings import Settings
@@ -170,3 +173,113 @@ async def test_nothing_is_sent_with_a_transaction_open(settings: Settings, sende
     async with transaction():
         with pytest.raises(RuntimeError, match="transaction open"):
             await send_once(senders, settings)
+
+
+# An email is sent once: SMTP has no idempotency key, so nothing may send it again blindly ---------------------------
+
+
+async def _mails_arrive(notify_sims: NotifySims, count: int) -> None:
+    for _ in range(200):
+        if len(notify_sims.emails()) >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{count} emails did not reach the SMTP server")
+
+
+async def test_a_slow_answer_to_data_is_waited_for_and_the_email_goes_once(
+    settings: Settings, senders: Senders, notify_sims: NotifySims
+) -> None:
+    """The server takes the message at once but answers "250" after NOTIFY_TIMEOUT_S (a busy server): before, the
+    client gave up, called it unavailable and sent it again 5 s later, two copies in the mailbox."""
+    assert settings.notify_timeout_s < 3 < settings.smtp_data_timeout_s
+    delivery_id = await _queue(settings, "evt_slow_250", "seller_new_order", SELLER)
+    notify_sims.mail.call("/_sim/faults", {"answer_delay_s": 3})
+    assert await send_once(senders, settings) == 1
+    for minutes in (1, 10, 60):
+        with clock.travel(timedelta(minutes=minutes)):
+            await send_once(senders, settings)
+    (row,) = await rows()
+    (mail,) = notify_sims.emails()
+    assert row["status"] == "sent" and row["attempts"] == 1, row
+    assert mail["headers"]["Message-ID"] == f"<{delivery_id}@localhost>" == f"<{row['provider_message_id']}>"
+
+
+async def test_an_email_whose_answer_never_comes_is_unknown_and_not_sent_again(
+    client: httpx.AsyncClient, settings: Settings, notify_sims: NotifySims, operator: str
+) -> None:
+    """No answer to DATA at all: the server may have it; the delivery is `unknown` for operators, not resent. An
+    operator's retry sends a copy with the same Message-ID (the recipient's mail client can tell)."""
+    impatient = dataclasses.replace(settings, smtp_data_timeout_s=1.0)
+    built = build_senders(impatient)
+    try:
+        delivery_id = await _queue(impatient, "evt_no_250", "seller_new_order", SELLER)
+        notify_sims.mail.call("/_sim/faults", {"answer_delay_s": 3})
+        await send_once(built, impatient)
+        (row,) = await rows()
+        assert (row["status"], row["next_attempt_at"]) == ("unknown", None), row
+        assert "DATA" in row["last_error"] and row["provider_message_id"] == f"{delivery_id}@localhost"
+        for hours in (1, 24):
+            with clock.travel(timedelta(hours=hours)):
+                assert await send_once(built, impatient) == 0
+        assert len(notify_sims.emails()) == 1
+
+        listed = await client.get("/admin/v1/notification-deliveries", params={"status": "unknown"},
+                                  headers=bearer(operator))  # fmt: skip
+        assert [d["id"] for d in listed.json()["data"]] == [delivery_id], listed.text
+        notify_sims.mail.call("/_sim/faults", {"answer_delay_s": 0})
+        retried = await client.post(f"/admin/v1/notification-deliveries/{delivery_id}/retry", headers=bearer(operator))
+        assert retried.status_code == 200 and retried.json()["status"] == "queued", retried.text
+        await send_once(built, impatient)
+    finally:
+        await built.close()
+    (row,) = await rows()
+    first, second = notify_sims.emails()
+    assert row["status"] == "sent" and first["headers"]["Message-ID"] == second["headers"]["Message-ID"]
+
+
+async def test_a_sender_that_dies_after_handing_over_an_email_is_not_followed_by_a_second_copy(
+    settings: Settings, senders: Senders, notify_sims: NotifySims
+) -> None:
+    """The worker stops while the server holds the message and has not answered: when the lease ends, the next
+    sender finds an attempt that began and never ended. Before, it sent the email again."""
+    await _queue(settings, "evt_died", "seller_new_order", SELLER)
+    notify_sims.mail.call("/_sim/faults", {"answer_delay_s": 3})
+    dying = asyncio.create_task(send_once(senders, settings))
+    await _mails_arrive(notify_sims, 1)
+    dying.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await dying
+    (row,) = await rows()
+    assert row["status"] == "sending"  # its sender is gone
+    notify_sims.mail.call("/_sim/faults", {"answer_delay_s": 0})
+    with clock.travel(timedelta(seconds=settings.notify_lease_s + 1)):
+        assert await send_once(senders, settings) == 1
+    (row,) = await rows()
+    assert row["status"] == "unknown" and "never recorded" in row["last_error"], row
+    assert len(notify_sims.emails()) == 1
+
+
+async def test_a_second_sender_taking_over_expired_leases_sends_no_email_twice(
+    settings: Settings, notify_sims: NotifySims
+) -> None:
+    """Two workers: the first claimed more emails than its SMTP pool sends at once, the server is slow, and its
+    leases have ended (the clock jumps past them) when the second claims the same rows. What the first had begun
+    is not sent again, what it had not yet begun goes once, by the second; the first's late answers still count."""
+    count = POOL_SIZE + 2
+    for n in range(count):
+        await _queue(settings, f"evt_two_workers_{n}", "seller_new_order", SELLER)
+    notify_sims.mail.call("/_sim/faults", {"answer_delay_s": 1.5})
+    first, second = build_senders(settings), build_senders(settings)
+    try:
+        sending = asyncio.create_task(send_once(first, settings))
+        await _mails_arrive(notify_sims, POOL_SIZE)  # the first's pool is busy, two rows wait for a connection
+        with clock.travel(timedelta(seconds=settings.notify_lease_s + 1)):
+            assert await send_once(second, settings) == count
+            assert await sending == count
+    finally:
+        await first.close()
+        await second.close()
+    found = await rows()
+    assert [row["status"] for row in found] == ["sent"] * count, found
+    delivered = [mail["headers"]["X-Market-Delivery"] for mail in notify_sims.emails()]
+    assert sorted(delivered) == sorted(row["id"] for row in found)

@@ -102,3 +102,13 @@ def test_cards_are_refused_without_stripe() -> None:
         gateway_for("card", Settings.from_env(GOOD))
     assert refused.value.errors[0].code == "payment_method_unavailable"
     assert gateway_for("cod", Settings.from_env(GOOD)).method == "cod"
+
+
+def test_a_notification_lease_shorter_than_the_longest_send_is_refused() -> None:
+    """A lease that can end while an email is still being handed over would let a second sender send it again."""
+    slow = {**GOOD, "NOTIFY_TIMEOUT_S": "10", "SMTP_DATA_TIMEOUT_S": "60", "NOTIFY_LEASE_S": "120"}
+    problem = problems_of(slow)["NOTIFY_LEASE_S"]
+    assert "at least 210 s" in problem and "SMTP_DATA_TIMEOUT_S" in problem
+    settings = Settings.from_env({**slow, "NOTIFY_LEASE_S": "210"})
+    assert settings.notify_lease_s == 210 and settings.notify_send_bound_s == 200
+    assert Settings.from_env(GOOD).notify_lease_s >= Settings.from_env(GOOD).notify_send_bound_s + 10

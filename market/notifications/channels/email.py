@@ -1,9 +1,16 @@
 """Email by SMTP, with aiosmtplib (an asyncio SMTP client: the worker's event loop never blocks on a socket).
 
 A small pool of open connections is reused across messages (one SMTP session per message would cost a TCP and
-EHLO round trip each). The Message-ID is built from the delivery's id, so a message sent again after a crash
-is recognisably the same one. Optional kinds carry `List-Unsubscribe` and `List-Unsubscribe-Post` (RFC 8058:
-one-click unsubscribe from the mail client) besides the link in the body.
+EHLO round trip each). The Message-ID is the delivery's id (`<ntf_...@domain>`), the same on every attempt, so a
+copy sent again by an operator is recognisably the same message. Optional kinds carry `List-Unsubscribe` and
+`List-Unsubscribe-Post` (RFC 8058: one-click unsubscribe from the mail client) besides the link in the body.
+
+SMTP has no idempotency key, so the session is split where it matters: a failure before the message is handed over
+(connecting, EHLO, MAIL, RCPT, or any answer with a code) means the server did not take it and it is tried again;
+once DATA began, a lost connection or a silent server means it may have been accepted (`Unknown`: not resent
+automatically). The final answer is waited for SMTP_DATA_TIMEOUT_S (RFC 5321 4.5.3.2 asks clients to wait minutes
+there, a server may be writing the message to disk), not NOTIFY_TIMEOUT_S: a busy server's slow "250" is the
+commonest way an email gets sent twice.
 """
 
 from __future__ import annotations
@@ -11,15 +18,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, parseaddr
 
 import aiosmtplib
+from aiosmtplib.email import flatten_message
 
-from market.notifications.channels.base import Outgoing, Refused, Unavailable
+from market.notifications.channels.base import Begin, Outgoing, Refused, Superseded, Unavailable, Unknown
 from market.notifications.kinds import Channel
 from market.settings import Settings
 
 POOL_SIZE = 4
+
+
+def message_id(delivery_id: str, sender: str) -> str:
+    """The Message-ID of a delivery's email, without its angle brackets (the same on every attempt)."""
+    domain = sender.rpartition("@")[2].rstrip(">").strip() or "localhost"
+    return f"{delivery_id}@{domain}"
 
 
 def build_message(message: Outgoing, sender: str) -> EmailMessage:
@@ -29,8 +43,7 @@ def build_message(message: Outgoing, sender: str) -> EmailMessage:
     mail["To"] = message.address
     mail["Subject"] = message.rendered.subject
     mail["Date"] = formatdate(localtime=False)
-    domain = sender.rpartition("@")[2].rstrip(">") or "localhost"
-    mail["Message-ID"] = make_msgid(idstring=message.delivery_id, domain=domain)
+    mail["Message-ID"] = f"<{message_id(message.delivery_id, sender)}>"
     mail["X-Market-Delivery"] = message.delivery_id
     mail["X-Market-Kind"] = message.kind.name
     if message.unsubscribe_url:
@@ -45,10 +58,12 @@ class EmailSender:
     """Sends by SMTP through a pool of `POOL_SIZE` connections."""
 
     name: Channel = "email"
+    idempotent = False
 
     def __init__(self, settings: Settings) -> None:
         assert settings.smtp_host is not None
         self.settings = settings
+        self.envelope_from = parseaddr(settings.mail_from)[1] or "no-reply@localhost"
         self._idle: list[aiosmtplib.SMTP] = []
         self._slots = asyncio.Semaphore(POOL_SIZE)
 
@@ -61,19 +76,35 @@ class EmailSender:
             await client.login(s.smtp_username, s.smtp_password)
         return client
 
-    async def send(self, message: Outgoing) -> str:
+    async def send(self, message: Outgoing, begin: Begin) -> str:
         mail = build_message(message, self.settings.mail_from)
         async with self._slots:
-            client = self._idle.pop() if self._idle else None
+            if not await begin():
+                raise Superseded(message.delivery_id)
+            client = await self._envelope(message.address)
+            await self._data(client, mail)
+            self._idle.append(client)
+        return message_id(message.delivery_id, self.settings.mail_from)
+
+    async def _envelope(self, address: str) -> aiosmtplib.SMTP:
+        """A connection on which MAIL and RCPT for `address` were accepted (a pooled one the server has closed is
+        replaced once); nothing is handed over yet, so every failure here is a definite "not sent"."""
+        client = self._idle.pop() if self._idle else None
+        for fresh in (False, True):
             try:
-                if client is None or not client.is_connected:
+                if fresh or client is None or not client.is_connected:
+                    await self._discard(client)
                     client = await self._connect()
-                await client.send_message(mail)
-            except aiosmtplib.SMTPRecipientsRefused as exc:  # 4xx: try later; 5xx: this address never works
+                options = ["BODY=8BITMIME"] if client.supports_extension("8BITMIME") else []
+                await client.mail(self.envelope_from, options=options)
+                await client.rcpt(address)
+                return client
+            except aiosmtplib.SMTPServerDisconnected as exc:
                 await self._discard(client)
-                permanent = any(refusal.code >= 500 for refusal in exc.recipients)
-                raise (Refused if permanent else Unavailable)(f"recipient refused: {exc}") from exc
-            except aiosmtplib.SMTPResponseException as exc:
+                client = None
+                if fresh:
+                    raise Unavailable(f"SMTP: {exc!r}") from exc
+            except aiosmtplib.SMTPResponseException as exc:  # 4xx: try later; 5xx: this address never works
                 await self._discard(client)
                 if 500 <= exc.code < 600:
                     raise Refused(f"SMTP {exc.code} {exc.message}") from exc
@@ -81,8 +112,22 @@ class EmailSender:
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
                 await self._discard(client)
                 raise Unavailable(f"SMTP: {exc!r}") from exc
-            self._idle.append(client)
-        return str(mail["Message-ID"]).strip("<>")
+        raise AssertionError("unreachable")
+
+    async def _data(self, client: aiosmtplib.SMTP, mail: EmailMessage) -> None:
+        """DATA: an answer with a code is definite (not taken); no answer is `Unknown` (perhaps taken)."""
+        cte = "8bit" if client.supports_extension("8BITMIME") else "7bit"
+        raw = flatten_message(mail, cte_type=cte)
+        try:
+            await client.data(raw, timeout=self.settings.smtp_data_timeout_s)
+        except aiosmtplib.SMTPResponseException as exc:
+            await self._discard(client)
+            if 500 <= exc.code < 600:
+                raise Refused(f"SMTP {exc.code} {exc.message}") from exc
+            raise Unavailable(f"SMTP {exc.code} {exc.message}") from exc
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            await self._discard(client)
+            raise Unknown(f"SMTP: no answer to DATA: {exc!r}", str(mail["Message-ID"]).strip("<>")) from exc
 
     async def _discard(self, client: aiosmtplib.SMTP | None) -> None:
         if client is not None:

@@ -15,7 +15,7 @@ import httpx
 
 from market.core import clock
 from market.core.clock import VIETNAM
-from market.notifications.channels.base import Deferred, Outgoing, Refused, Unavailable
+from market.notifications.channels.base import Begin, Deferred, Outgoing, Refused, Superseded, Unavailable
 from market.notifications.kinds import Channel
 from market.settings import Settings
 
@@ -80,11 +80,12 @@ class HttpSmsProvider:
 
 class SmsSender:
     name: Channel = "sms"
+    idempotent = True  # a repeated request_id answers the first message's id
 
     def __init__(self, provider: SmsProvider) -> None:
         self.provider = provider
 
-    async def send(self, message: Outgoing) -> str:
+    async def send(self, message: Outgoing, begin: Begin) -> str:
         text = message.rendered.sms
         promotional = message.kind.promotional
         if promotional:
@@ -92,6 +93,8 @@ class SmsSender:
             if until is not None:
                 raise Deferred(until, "quiet hours (22:00-07:00)")
             text = PROMO_PREFIX + text.removeprefix(PROMO_PREFIX)
+        if not await begin():
+            raise Superseded(message.delivery_id)
         result = await self.provider.submit(message.address, text, promotional, message.delivery_id)
         return str(result["id"])
 

@@ -3,7 +3,9 @@
 The documented call: `POST <base>/message/template` with the Official Account's `access_token` header and the body
 `{"phone": "84912345678", "template_id": "...", "template_data": {...}, "tracking_id": "..."}`; the answer is
 `{"error": 0, "message": "Success", "data": {"msg_id": ..., "sent_time": ..., "quota": {...}}}`, or a negative
-`error` (Zalo's table of codes). `tracking_id` is the delivery's id, so a repeat is recognisable.
+`error` (Zalo's table of codes). `tracking_id` is the delivery's id, so a repeat is recognisable: the simulator
+answers it with the first message's `msg_id`, and the delivery loop relies on that to send again after an unknown
+outcome (see the README on what each channel guarantees).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from market.notifications.channels.base import Outgoing, Refused, Unavailable
+from market.notifications.channels.base import Begin, Outgoing, Refused, Superseded, Unavailable
 from market.notifications.kinds import Channel
 from market.settings import Settings
 
@@ -35,13 +37,16 @@ class ZnsSender:
     """The ZNS client (one pooled HTTP client)."""
 
     name: Channel = "zns"
+    idempotent = True  # a repeated tracking_id answers the first message's msg_id
 
     def __init__(self, settings: Settings) -> None:
         assert settings.zns_api_base and settings.zns_access_token
         self.client = httpx.AsyncClient(base_url=settings.zns_api_base, timeout=settings.notify_timeout_s,
                                         headers={"access_token": settings.zns_access_token})  # fmt: skip
 
-    async def send(self, message: Outgoing) -> str:
+    async def send(self, message: Outgoing, begin: Begin) -> str:
+        if not await begin():
+            raise Superseded(message.delivery_id)
         body = {"phone": message.address, "template_id": message.kind.zns_template_id(message.language),
                 "template_data": template_data(message), "tracking_id": message.delivery_id}  # fmt: skip
         try:
