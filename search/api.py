@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.params import Parameter
 
+from market.core.resources import Resources
 from market.web.deps import ResourcesDep
+from market.web.guards import guard_then
+from market.web.responses import EncodedJSON
 from search.index import index_uid
 from search.query import (
     CERTIFICATIONS,
@@ -22,10 +25,33 @@ from search.query import (
 )
 from search.schemas import SearchResult
 from search.service import FacetCache, search_products
-from search.suggest import DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS, SuggestResult, parse_suggest, suggest
+from search.suggest import (
+    DEFAULT_SUGGESTIONS,
+    MAX_SUGGESTIONS,
+    SuggestCache,
+    SuggestResult,
+    parse_suggest,
+    suggest,
+    suggest_bytes,
+)
 
 # Bounds and choices are documented in the schema here and enforced by `parse_query`, which answers every
 # violation as one 422 problem naming the fields, with the same codes as the rest of the API.
+
+
+async def _suggest_page(request: Request[Any, Any, Any]) -> EncodedJSON:
+    """Suggestions, the box's every keystroke: without DI or Litestar's parameter parsing (the guard has checked
+    `limit` is plain digits), the answer from the process's cache when it holds it, sent as encoded."""
+    resources: Resources = request.app.state.resources
+    state = request.app.state
+    cache: SuggestCache | None = getattr(state, "suggest_cache", None)
+    if cache is None:
+        cache = state.suggest_cache = SuggestCache(resources.settings.search_suggest_ttl_s)
+    params = request.query_params
+    limit = params.get("limit")
+    words, chosen = parse_suggest(params.get("q"), None if limit is None else int(limit))
+    uid = index_uid(resources.settings.meili_index_prefix)
+    return EncodedJSON(await suggest_bytes(resources.meili, uid, words, chosen, cache))
 
 
 def _doc(description: str, **schema: object) -> Any:
@@ -95,7 +121,7 @@ class SearchController(Controller):
         cache = FacetCache(resources.redis, settings.redis_key_prefix, settings.search_facets_ttl_s)
         return await search_products(resources.meili, index_uid(settings.meili_index_prefix), query, cache)
 
-    @get("/suggest", operation_id="suggest_search")
+    @get("/suggest", operation_id="suggest_search", before_request=guard_then(_suggest_page))
     async def suggestions(
         self,
         resources: ResourcesDep,
@@ -108,6 +134,7 @@ class SearchController(Controller):
 
         A missing or blank `q` is a 422 problem naming `q`.
         """
+        # The route's before_request answers (the guard first, then `_suggest_page`, from the cache); this is
+        # what it does, uncached, and the route's documentation.
         words, chosen = parse_suggest(q, limit)
-        uid = index_uid(resources.settings.meili_index_prefix)
-        return await suggest(resources.meili, uid, words, chosen)
+        return await suggest(resources.meili, index_uid(resources.settings.meili_index_prefix), words, chosen)

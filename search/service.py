@@ -22,7 +22,6 @@ from meilisearch_python_sdk.errors import (
     MeilisearchApiError,
     MeilisearchCommunicationError,
     MeilisearchError,
-    MeilisearchTimeoutError,
 )
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -30,6 +29,7 @@ from redis.exceptions import RedisError
 from search.meili import is_index_not_found
 from search.query import FACETS, PRICE_STATS_FACET, SearchQuery, build_filter, meili_facets, search_request
 from search.schemas import PriceStats, ProductHit, SearchResult, SellerRef
+from search.transport import transport_for
 
 
 class FacetCache:
@@ -100,25 +100,31 @@ async def search_products(
 async def post_json(meili: AsyncClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
     """POST to Meilisearch and decode the answer.
 
-    The SDK's `search` drops `facetStats` (its result model has no such field), so the request is sent on the
-    client's own HTTP connection pool, with the SDK's errors raised for the same failures.
+    The SDK's `search` drops `facetStats` (its result model has no such field), and its HTTP client costs more CPU
+    than Meilisearch's search (`search.transport`), so the request goes on the query transport, with the SDK's
+    errors raised for the same failures.
     """
-    try:
-        response = await meili.http_client.post(
-            path, content=msgspec.json.encode(body), headers={"Content-Type": "application/json"}
-        )
-    except httpx.TimeoutException as exc:
-        raise MeilisearchTimeoutError(f"Meilisearch did not answer in time: {exc!r}") from exc
-    except httpx.TransportError as exc:
-        raise MeilisearchCommunicationError(f"Meilisearch is unreachable: {exc!r}") from exc
-    if response.status_code >= 500:
-        raise MeilisearchCommunicationError(f"Meilisearch answered {response.status_code}")
-    if response.status_code >= 400:
-        if "application/json" in response.headers.get("content-type", ""):
-            raise MeilisearchApiError(f"Meilisearch answered {response.status_code}", response)
-        raise MeilisearchError(f"Meilisearch answered {response.status_code}: {response.text[:200]}")
-    decoded: dict[str, Any] = msgspec.json.decode(response.content)
+    decoded: dict[str, Any] = msgspec.json.decode(await post_raw(meili, path, msgspec.json.encode(body)))
     return decoded
+
+
+async def post_raw(meili: AsyncClient, path: str, body: bytes) -> bytes:
+    """POST a JSON body to Meilisearch on the query transport; its answer's body, undecoded.
+
+    Raises:
+        MeilisearchApiError: Meilisearch refused the request (4xx with its error document).
+        MeilisearchCommunicationError: unreachable, or a 5xx.
+        MeilisearchTimeoutError: no answer in time.
+    """
+    answer = await transport_for(meili).post(path, body)
+    if answer.status >= 500:
+        raise MeilisearchCommunicationError(f"Meilisearch answered {answer.status}")
+    if answer.status >= 400:
+        if "application/json" in answer.content_type:
+            response = httpx.Response(answer.status, content=answer.body, request=httpx.Request("POST", path))
+            raise MeilisearchApiError(f"Meilisearch answered {answer.status}", response)
+        raise MeilisearchError(f"Meilisearch answered {answer.status}: {answer.body[:200]!r}")
+    return answer.body
 
 
 def _result(query: SearchQuery, raw: dict[str, Any]) -> SearchResult:

@@ -48,3 +48,17 @@ class JSONBytes(ASGIResponse):
 
     def encode_headers(self) -> list[tuple[bytes, bytes]]:
         return self._encoded.copy()
+
+
+class EncodedJSON(Response[bytes]):
+    """What a route's `before_request` answers with JSON encoded already, for a handler whose return type (a
+    Struct) documents the answer: Litestar hands a `Response` to its response handler, which asks for the ASGI
+    answer, so the route keeps its generated OpenAPI (schema, headers such as `cache-control`) and sends the
+    bytes as they are (a `JSONBytes`, with the route's headers)."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def to_asgi_response(self, app: Any, request: Request[Any, Any, Any], **kwargs: Any) -> ASGIResponse:
+        headers = kwargs.get("headers") or {}
+        return JSONBytes(self.body, [(name.lower().encode(), str(value).encode()) for name, value in headers.items()])
