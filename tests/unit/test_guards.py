@@ -43,7 +43,7 @@ def test_every_route_is_guarded(settings: Settings) -> None:
     assert unguarded == []
     shortcuts = [route.path for route in app.routes for handler in getattr(route, "route_handlers", [])
                  if getattr(handler.resolve_before_request(), "func", None) is _guard_then]  # fmt: skip
-    assert shortcuts == ["/api/v1/products/{slug:str}"]
+    assert shortcuts == ["/api/v1/products/{slug:str}", "/api/v1/search/suggest"]
 
 
 def test_the_quick_scan_lets_only_clean_paths_and_headers_through() -> None:

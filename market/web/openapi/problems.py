@@ -1,9 +1,9 @@
 """Each operation's problem responses, typed (`application/problem+json`, the `Problem` component), with the
 codes from the registry (`market.core.codes`) it can answer.
 
-Which statuses an operation can answer follows from its shape: a body or parameters can be malformed (400) or
-invalid (422), a body too large (413) or not JSON (415); a guard refuses without credentials (401), a seller's
-scope or role (403) or a cookie without its CSRF token (403); a path names something that may not exist (404);
+Which statuses an operation can answer follows from its shape: any request can be malformed (400), a body or
+parameters invalid (422), a body too large (413) or not JSON (415); a guard refuses without credentials (401), a
+seller's scope or role (403) or a cookie without its CSRF token (403); a path names something that may not exist (404);
 a write can meet a state that forbids it (409); sign-in, registration and guest checkout are rate limited (429);
 everything that reads a dependency can find it down (503). The codes of a status are the generic one, the codes
 tied to a parameter the operation takes (`Idempotency-Key`, `Cart-Token`, `cursor`), and, for writes, the codes
