@@ -29,7 +29,7 @@ from redis.exceptions import RedisError
 from search.meili import is_index_not_found
 from search.query import FACETS, PRICE_STATS_FACET, SearchQuery, build_filter, meili_facets, search_request
 from search.schemas import PriceStats, ProductHit, SearchResult, SellerRef
-from search.transport import transport_for
+from search.transport import post_httpx, transport_for
 
 
 class FacetCache:
@@ -116,7 +116,8 @@ async def post_raw(meili: AsyncClient, path: str, body: bytes) -> bytes:
         MeilisearchCommunicationError: unreachable, or a 5xx.
         MeilisearchTimeoutError: no answer in time.
     """
-    answer = await transport_for(meili).post(path, body)
+    transport = transport_for(meili)
+    answer = await transport.post(path, body) if transport else await post_httpx(meili, path, body)
     if answer.status >= 500:
         raise MeilisearchCommunicationError(f"Meilisearch answered {answer.status}")
     if answer.status >= 400:

@@ -13,6 +13,7 @@ stack (the most recently used first) for the next request.
 Failures raise the SDK's errors, as its client does: `MeilisearchCommunicationError` (unreachable, or the connection
 broke), `MeilisearchTimeoutError` (no answer within the timeout), and the status and body for the caller to judge.
 A kept-alive connection Meilisearch closed while idle is retried once on a new one (a search changes nothing).
+A Meilisearch reached over https is asked through the SDK's own client instead (`post_httpx`): TLS is httpx's job.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit
 
+import httpx
 from meilisearch_python_sdk import AsyncClient
 from meilisearch_python_sdk.errors import MeilisearchCommunicationError, MeilisearchTimeoutError
 
@@ -172,16 +174,29 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
         await reader.readexactly(2)
 
 
-_transports: weakref.WeakKeyDictionary[AsyncClient, MeiliTransport] = weakref.WeakKeyDictionary()
+_transports: weakref.WeakKeyDictionary[AsyncClient, MeiliTransport | None] = weakref.WeakKeyDictionary()
 
 
-def transport_for(meili: AsyncClient) -> MeiliTransport:
-    """The query transport of an SDK client: same URL, key and timeout, made on first use."""
-    transport = _transports.get(meili)
-    if transport is None:
-        client = meili.http_client
-        authorization = client.headers.get("Authorization", "")
-        key = authorization.partition(" ")[2] or None
-        timeout = client.timeout.read or 5.0
-        transport = _transports[meili] = MeiliTransport(str(client.base_url), key, timeout)
+def transport_for(meili: AsyncClient) -> MeiliTransport | None:
+    """The query transport of an SDK client (same URL, key and timeout, made on first use); None for a
+    Meilisearch reached over https, which the SDK's own client (httpx, with TLS) then serves."""
+    if meili in _transports:
+        return _transports[meili]
+    client = meili.http_client
+    transport = None
+    if client.base_url.scheme == "http":
+        key = client.headers.get("Authorization", "").partition(" ")[2] or None
+        transport = MeiliTransport(str(client.base_url), key, client.timeout.read or 5.0)
+    _transports[meili] = transport
     return transport
+
+
+async def post_httpx(meili: AsyncClient, path: str, body: bytes) -> Answer:
+    """The same POST on the SDK's client (https), with the same errors as `MeiliTransport.post`."""
+    try:
+        response = await meili.http_client.post(path, content=body, headers={"Content-Type": "application/json"})
+    except httpx.TimeoutException as exc:
+        raise MeilisearchTimeoutError(f"Meilisearch did not answer in time: {exc!r}") from exc
+    except httpx.TransportError as exc:
+        raise MeilisearchCommunicationError(f"Meilisearch is unreachable: {exc!r}") from exc
+    return Answer(response.status_code, response.headers.get("content-type", ""), response.content)

@@ -121,3 +121,17 @@ async def test_no_answer_in_time_is_a_timeout(server: tuple[Server, str]) -> Non
         await transport.post("search", b"{}")
     state.reply = Server.ok
     assert (await transport.post("search", b"{}")).status == 200  # a new connection; the late one was dropped
+
+
+async def test_a_meilisearch_over_https_is_asked_through_the_sdk_client() -> None:
+    """TLS is httpx's job: an https MEILI_URL takes the SDK's client, with the same errors (it was a ValueError,
+    a 500, on every search)."""
+    from meilisearch_python_sdk import AsyncClient
+
+    from search.service import post_raw
+    from search.transport import transport_for
+
+    async with AsyncClient("https://127.0.0.1:9", "key", timeout=1) as meili:  # nothing listens on port 9
+        assert transport_for(meili) is None
+        with pytest.raises(MeilisearchCommunicationError):
+            await post_raw(meili, "indexes/products/search", b"{}")
