@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import secrets
 import time
 
@@ -29,14 +28,15 @@ def has_prefix(value: str, prefix: str) -> bool:
     return body != value and len(body) == 26 and all(char in _ALPHABET for char in body)
 
 
-_RFC4648 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-_TO_CROCKFORD = str.maketrans(_RFC4648, _ALPHABET)
+_BYTE_TO_CHAR = bytes(ord(_ALPHABET[byte & 31]) for byte in range(256))
+"""A random byte to a character: 256 is a multiple of 32, so each character is uniform (5 bits of each byte)."""
 
 
 def new_ids(prefix: str, count: int) -> list[str]:
-    """`count` new ids at once, exactly as `new_id` makes them (one millisecond for all, 80 random bits each, from
-    one call to the OS's CSPRNG): for batches, where `new_id`'s per-character loop is most of the cost."""
+    """`count` new ids at once, in `new_id`'s form (one millisecond for all, 80 random bits each: 16 characters
+    from 16 bytes of one call to the OS's CSPRNG, mapped in C): for batches, where `new_id`'s per-character loop
+    is most of the cost."""
     millis = time.time_ns() // 1_000_000
     head = "".join(_ALPHABET[(millis >> shift) & 31] for shift in range(45, -5, -5))
-    random = base64.b32encode(secrets.token_bytes(10 * count)).decode().translate(_TO_CROCKFORD)
+    random = secrets.token_bytes(16 * count).translate(_BYTE_TO_CHAR).decode()
     return [f"{prefix}_{head}{random[16 * n : 16 * n + 16]}" for n in range(count)]

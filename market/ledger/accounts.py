@@ -45,12 +45,23 @@ PLATFORM: dict[str, str] = {
 }
 """The marketplace's own accounts and their normal side."""
 
-_SELLER = re.compile(r"^seller:(sel_[0-9a-z]{1,26}):(pending|available|in_transit)$")
+_SELLER_ID = r"sel_[0-9a-z]{1,26}"
+_SELLER = re.compile(rf"^seller:({_SELLER_ID}):(pending|available|in_transit)$")
+is_seller_id = re.compile(_SELLER_ID).fullmatch
+"""Whether a string is a seller id that accounts can be named after (a match, or None)."""
 
 
 def seller(seller_id: str, bucket: Bucket) -> str:
     """A seller's account: `seller("sel_x", "available") == "seller:sel_x:available"`."""
     return f"seller:{seller_id}:{bucket}"
+
+
+def seller_sql(seller_id: str, bucket: Bucket) -> str:
+    """`seller()` as an SQL expression over the SQL expression `seller_id` (a column), for statements that name many
+    accounts at once: `seller_sql("x.seller_id", "available") == "('seller:' || x.seller_id || ':available')"`."""
+    if bucket not in BUCKETS:
+        raise ValueError(f"not a seller's balance: {bucket!r}")
+    return f"('seller:' || {seller_id} || ':{bucket}')"
 
 
 def pending(seller_id: str) -> str:

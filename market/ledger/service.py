@@ -10,6 +10,7 @@ recomputes them from the lines.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,6 +74,23 @@ def _checked(posting: Posting) -> list[tuple[str, int]]:
     return [(account, amount) for account, amount in merged.items() if amount]
 
 
+def _balances_sql(kinds_from: str, kind: str, normal: str) -> str:
+    """The last step of each posting statement: the accounts' maintained balances, from the lines `l` it inserted
+    (with each account's kind and normal side: `kind` and `normal` over `l` and what `kinds_from` joins to it),
+    upserted in name order (so two postings lock shared accounts in the same order); the statement answers how many
+    entries were new (`posted`)."""
+    return f"""b AS (
+    INSERT INTO ledger_account AS a (name, seller_id, kind, normal, balance, updated_at)
+    SELECT l.account, min(l.seller_id), min({kind}), min({normal}), sum(l.amount), now()
+    FROM l {kinds_from}
+    GROUP BY l.account ORDER BY l.account
+    ON CONFLICT (name) DO UPDATE SET balance = a.balance + excluded.balance, updated_at = excluded.updated_at
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM e) AS posted, (SELECT count(*) FROM b) AS touched
+"""  # noqa: S608 (constant fragments)
+
+
 POST_SQL = """
 WITH e AS (
     INSERT INTO ledger_entry (id, source, kind, memo, seller_id, seller_order_id, event_id, created_at)
@@ -90,17 +108,11 @@ l AS (
     ORDER BY x.n
     RETURNING account, seller_id, amount
 ),
-b AS (
-    INSERT INTO ledger_account AS a (name, seller_id, kind, normal, balance, updated_at)
-    SELECT l.account, min(l.seller_id), min(k.kind), min(k.normal), sum(l.amount), now()
-    FROM l JOIN unnest($13::varchar[], $14::varchar[], $15::varchar[]) AS k(name, kind, normal) ON k.name = l.account
-    GROUP BY l.account ORDER BY l.account
-    ON CONFLICT (name) DO UPDATE SET balance = a.balance + excluded.balance, updated_at = excluded.updated_at
-    RETURNING 1
+""" + _balances_sql(  # noqa: S608 (constant text)
+    "JOIN unnest($13::varchar[], $14::varchar[], $15::varchar[]) AS k(name, kind, normal) ON k.name = l.account",
+    "k.kind",
+    "k.normal",
 )
-SELECT (SELECT count(*) FROM e) AS posted, (SELECT count(*) FROM b) AS touched
-"""
-# Accounts are upserted in name order, so two postings touching the same accounts lock them in the same order.
 BATCH_WITHOUT_JIT = 50
 """From this many entries the planner's guess at the unnested rows is large enough to make PostgreSQL compile the
 statement (JIT), which costs more than the statement itself: batches turn it off for their transaction."""
@@ -108,7 +120,10 @@ statement (JIT), which costs more than the statement itself: batches turn it off
 
 async def post_many(postings: Iterable[Posting]) -> int:
     """Post entries at once (in the caller's transaction, or one of their own); returns how many were new (a source
-    already posted, or twice in the batch, is skipped). LedgerError before anything is written when one is wrong."""
+    already posted, or twice in the batch, is skipped). LedgerError before anything is written when one is wrong.
+
+    An entry names the seller whose money it moves (taken from its lines when the posting does not say): one seller
+    per entry, so that a seller's entries are all its money (`market.ledger.reads`)."""
     ids: list[str] = []
     sources: list[str] = []
     kinds_: list[str] = []
@@ -143,6 +158,10 @@ async def post_many(postings: Iterable[Posting]) -> int:
         times.append(posting.at or now)
         for account, amount in checked:
             seller_id, kind, normal = describe(account)
+            if seller_id is not None and seller_id != sellers[-1]:
+                if sellers[-1] is not None:  # the entry names one seller: the one whose money it moves
+                    raise LedgerError(f"{posting.source}: {account} is not the money of {sellers[-1]}")
+                sellers[-1] = seller_id
             kinds[account] = (kind, normal)
             line_entries.append(entry_id)
             line_accounts.append(account)
@@ -159,6 +178,82 @@ async def post_many(postings: Iterable[Posting]) -> int:
             line_entries, line_accounts, line_sellers, line_amounts,
             names, [kinds[n][0] for n in names], [kinds[n][1] for n in names],
         )  # fmt: skip
+    return int(rows[0]["posted"])
+
+
+@functools.cache
+def _moves_sql(from_: accounts.Bucket, to: accounts.Bucket) -> str:
+    """The statement of `move_seller_money`: entries from ($1 ids, $2 sources, $3 sellers, $4 amounts, $5 kind,
+    $6 memo, $7 time), two lines each, named in the statement (`accounts.seller_sql`); a seller's account's kind is
+    its bucket, its normal side credit."""
+    debited, credited = accounts.seller_sql("x.seller_id", from_), accounts.seller_sql("x.seller_id", to)
+    return f"""
+WITH x AS (
+    SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::bigint[]) AS x(id, source, seller_id, amount)
+),
+e AS (
+    INSERT INTO ledger_entry (id, source, kind, memo, seller_id, seller_order_id, event_id, created_at)
+    SELECT x.id, x.source, $5, $6, x.seller_id, NULL, NULL, $7 FROM x
+    ON CONFLICT (source) DO NOTHING
+    RETURNING id
+),
+l AS (
+    INSERT INTO ledger_line (entry, account, seller_id, amount, created_at)
+    SELECT x.id, v.account, x.seller_id, v.amount, $7
+    FROM x JOIN e ON e.id = x.id
+         CROSS JOIN LATERAL (VALUES ({debited}, x.amount), ({credited}, -x.amount)) AS v(account, amount)
+    RETURNING account, seller_id, amount
+),
+""" + _balances_sql("", "split_part(l.account, ':', 3)", "'credit'")  # noqa: S608 (constant fragments)
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A seller's money moving from one of its balances to another: `amount` (> 0) đồng, known by `source`."""
+
+    source: str
+    seller_id: str
+    amount: int
+
+
+async def move_seller_money(
+    moves: Sequence[Move], from_: accounts.Bucket, to: accounts.Bucket, *, kind: str, memo: str = "",
+    at: datetime | None = None,
+) -> int:  # fmt: skip
+    """Post many moves between the same two balances of sellers (a payout batch's available -> in transit) in one
+    statement: each is an entry of two lines (a debit of the seller's `from_` account, a credit of its `to`
+    account), idempotent on its source as `post_many` is, and returns how many were new. The same ledger rows as
+    `post_many` with those postings, for a fraction of its cost: the lines are made in the statement, not in Python.
+
+    Raises:
+        LedgerError: a bad source, an amount that is not a positive int, a seller id no account can have, or
+            `from_ == to`; before anything is written.
+    """
+    if from_ == to:
+        raise LedgerError(f"a move needs two different balances, not {from_} to {to}")
+    sql = _moves_sql(from_, to)  # ValueError for what is not a bucket
+    ids, sources, sellers, amounts = [], [], [], []
+    seen: set[str] = set()
+    for move, entry_id in zip(moves, new_ids("lje", len(moves)), strict=True):
+        if not move.source or len(move.source) > 200:
+            raise LedgerError(f"an entry needs a source of 1 to 200 characters, not {move.source!r}")
+        if type(move.amount) is not int or move.amount <= 0:
+            raise LedgerError(f"{move.source}: a move is a positive whole number of đồng, not {move.amount!r}")
+        if not accounts.is_seller_id(move.seller_id):
+            raise LedgerError(f"{move.source}: not a ledger account: {accounts.seller(move.seller_id, from_)!r}")
+        if move.source in seen:
+            continue
+        seen.add(move.source)
+        ids.append(entry_id)
+        sources.append(move.source)
+        sellers.append(move.seller_id)
+        amounts.append(move.amount)
+    if not ids:
+        return 0
+    async with transaction():
+        if len(ids) >= BATCH_WITHOUT_JIT:
+            await fetch("SET LOCAL jit = off")
+        rows = await fetch(sql, ids, sources, sellers, amounts, kind, memo, at or clock.now())
     return int(rows[0]["posted"])
 
 
@@ -234,6 +329,22 @@ async def available_at_least(minimum: int, limit: int = 100_000) -> list[tuple[s
         limit,
     )
     return [(row["seller_id"], row["available"]) for row in rows]
+
+
+LOCK_AVAILABLE_SQL = """
+SELECT seller_id, -balance AS available FROM ledger_account
+WHERE name = ANY($1::varchar[]) AND -balance >= $2 AND -balance > 0
+ORDER BY name FOR UPDATE
+"""
+# In name order, as postings lock accounts (their balances are upserted in name order), so the two never deadlock.
+
+
+async def lock_available(seller_ids: Sequence[str], minimum: int) -> list[tuple[str, int]]:
+    """Those of these sellers whose available balance is at least `minimum` đồng (> 0), with it, by seller id; their
+    available accounts stay locked until the caller's transaction ends, so what the caller moves from them (a payout
+    batch) cannot change under it: a posting on the same account waits for it, then sees the move."""
+    rows = await fetch(LOCK_AVAILABLE_SQL, [accounts.available(seller_id) for seller_id in seller_ids], minimum)
+    return sorted((row["seller_id"], row["available"]) for row in rows)
 
 
 async def account_balance(name: str) -> int:

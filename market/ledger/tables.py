@@ -31,7 +31,7 @@ class LedgerEntry(Table, tablename="ledger_entry"):
 
     id = Varchar(length=32, primary_key=True)
     source = Varchar(length=200, unique=True)
-    kind = Varchar(length=32, index=True)
+    kind = Varchar(length=32)  # reports by kind read a period: the BRIN index on created_at (migration)
     memo = Text(default="")
     seller_id = Varchar(length=32, null=True, default=None)
     seller_order_id = Varchar(length=32, null=True, default=None, index=True)

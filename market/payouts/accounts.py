@@ -151,6 +151,14 @@ async def set_account(
     return account, True
 
 
+async def cooled_off(at: datetime) -> dict[str, str]:
+    """Every seller's current bank account that is past its cooling-off at `at`: seller id -> account id."""
+    rows = await fetch(
+        "SELECT seller_id, id FROM seller_bank_account WHERE superseded_at IS NULL AND effective_at <= $1", at
+    )
+    return {row["seller_id"]: row["id"] for row in rows}
+
+
 async def effective_accounts(seller_ids: list[str], at: datetime) -> dict[str, BankAccount]:
     """The current, cooled-off account of each of these sellers that has one."""
     rows = await fetch(

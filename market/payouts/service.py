@@ -27,8 +27,8 @@ from market.core.idempotency.service import IdempotencyKeyReused
 from market.core.ids import new_id, new_ids
 from market.core.outbox.service import record
 from market.ledger import accounts as ledger_accounts
-from market.ledger.service import Posting, credit, debit, post_many
-from market.payouts.balances import payable
+from market.ledger.service import Move, Posting, credit, debit, lock_available, move_seller_money, post_many
+from market.payouts import accounts as bank_accounts
 
 LineStatus = Literal["pending", "paid", "failed", "returned"]
 MAX_LINES = 1_000_000
@@ -163,10 +163,11 @@ def reference(number: int, position: int) -> str:
 INSERT_LINES_SQL = """
 INSERT INTO payout_line (id, batch_id, seller_id, bank_account_id, bank_bin, account_number, holder_name, amount,
                          reference, status, created_at)
-SELECT x.id, $1, x.seller_id, x.account_id, x.bin, x.number, x.holder, x.amount, x.reference, 'pending', $2
-FROM unnest($3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::varchar[], $8::varchar[],
-            $9::bigint[], $10::varchar[]) AS x(id, seller_id, account_id, bin, number, holder, amount, reference)
+SELECT x.id, $1, b.seller_id, b.id, b.bank_bin, b.account_number, b.holder_name, x.amount, x.reference, 'pending', $2
+FROM unnest($3::varchar[], $4::varchar[], $5::bigint[], $6::varchar[]) AS x(id, account_id, amount, reference)
+JOIN seller_bank_account b ON b.id = x.account_id
 """
+# The bank account's details are copied onto the line (what was paid where stays true when the account changes).
 
 
 async def create_batch(
@@ -193,29 +194,25 @@ async def create_batch(
         if existing is not None:
             return existing, False
         now = clock.now()
-        paid = await payable(minimum, now)
+        bank = await bank_accounts.cooled_off(now)
+        paid = await lock_available(sorted(bank), minimum)
         if not paid:
             raise NothingToPay("No seller has the minimum available and a bank account past its cooling-off.")
         number = (await fetch("SELECT coalesce(max(number), 0) + 1 AS n FROM payout_batch"))[0]["n"]
-        batch_id, total = new_id("pob"), sum(p.amount for p in paid)
+        batch_id, total = new_id("pob"), sum(amount for _, amount in paid)
         await fetch(
             "INSERT INTO payout_batch (id, number, period_start, period_end, period_key, request_key, actor, "
             "line_count, total, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             batch_id, number, period_start, period_end, period_key, request_key, actor, len(paid), total, now,
         )  # fmt: skip
         ids = new_ids("pol", len(paid))
-        await fetch(
-            INSERT_LINES_SQL, batch_id, now, ids, [p.seller_id for p in paid], [p.account_id for p in paid],
-            [p.bank_bin for p in paid], [p.account_number for p in paid], [p.holder_name for p in paid],
-            [p.amount for p in paid], [reference(number, n) for n in range(1, len(paid) + 1)],
-        )  # fmt: skip
-        memo = f"Chi trả đợt {number}"
-        await post_many(
-            Posting(f"payout_line:{line_id}:reserved", [debit(ledger_accounts.available(p.seller_id), p.amount),
-                    credit(ledger_accounts.in_transit(p.seller_id), p.amount)], memo, kind="payout_reserved",
-                    seller_id=p.seller_id, at=now)
-            for line_id, p in zip(ids, paid, strict=True)
-        )  # fmt: skip
+        await fetch(INSERT_LINES_SQL, batch_id, now, ids, [bank[seller_id] for seller_id, _ in paid],
+                    [amount for _, amount in paid],
+                    [reference(number, n) for n in range(1, len(paid) + 1)])  # fmt: skip
+        moves = [Move(f"payout_line:{line_id}:reserved", seller_id, amount)
+                 for line_id, (seller_id, amount) in zip(ids, paid, strict=True)]  # fmt: skip
+        await move_seller_money(moves, "available", "in_transit", kind="payout_reserved",
+                                memo=f"Chi trả đợt {number}", at=now)  # fmt: skip
         await audit.record(actor, "payout_batch.created", "payout_batch", batch_id, details={
             "number": number, "period": period_key, "lines": len(paid), "total": total})  # fmt: skip
     return await get_batch(batch_id), True

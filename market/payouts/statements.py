@@ -19,7 +19,7 @@ from typing import Any
 from market.core import clock
 from market.core.db import fetch
 from market.core.errors import field_error
-from market.payouts.balances import StatementEntry, balances_before, entries_between
+from market.ledger.reads import StatementEntry, balances_before, statement_entries
 from market.payouts.service import Line, _line
 from market.sellers.service import get as get_seller
 
@@ -89,7 +89,7 @@ async def statement(seller_id: str, month: str, marketplace: Party) -> Statement
         seller_id, since, until,
     )  # fmt: skip
     return Statement(seller_id, month, since, until, marketplace, party, await balances_before(seller_id, since),
-                     await entries_between(seller_id, since, until), [_line(row) for row in rows])  # fmt: skip
+                     await statement_entries(seller_id, since, until), [_line(row) for row in rows])  # fmt: skip
 
 
 def describe(entry: StatementEntry) -> str:

@@ -56,6 +56,48 @@ async def test_wrong_postings_are_refused_before_anything_is_written(client) -> 
     assert await fetch("SELECT * FROM ledger_entry") == []
 
 
+async def test_an_entry_names_the_one_seller_whose_money_it_moves(client) -> None:
+    assert await ledger.post("named", sale(10_000))  # no seller given: the entry takes it from its lines
+    [row] = await fetch("SELECT seller_id FROM ledger_entry WHERE source = 'named'")
+    assert row["seller_id"] == SELLER
+    two = [debit(accounts.available(SELLER), 5_000), credit(accounts.available(OTHER), 5_000)]
+    with pytest.raises(LedgerError, match=f"not the money of {SELLER}"):
+        await ledger.post("two sellers", two)
+    with pytest.raises(LedgerError, match=f"not the money of {OTHER}"):
+        await ledger.post("someone else's", sale(10_000), seller_id=OTHER)
+    assert [r["source"] for r in await fetch("SELECT source FROM ledger_entry")] == ["named"]
+
+
+async def test_moves_between_sellers_balances_post_like_entries_once_per_source(client) -> None:
+    await ledger.post_many([Posting("s1", sale(100_000)), Posting("s2", sale(50_000, OTHER))])
+    moves = [ledger.Move("r1", SELLER, 90_000), ledger.Move("r2", OTHER, 45_000), ledger.Move("r1", SELLER, 90_000)]
+    assert await ledger.move_seller_money(moves, "pending", "available", kind="release", memo="released") == 2
+    assert await ledger.move_seller_money(moves[:1], "pending", "available", kind="release") == 0  # once
+    assert await ledger.seller_balance(SELLER) == ledger.SellerBalance(SELLER, available=90_000)
+    assert await ledger.seller_balance(OTHER) == ledger.SellerBalance(OTHER, available=45_000)
+    rows = await fetch("SELECT e.kind, e.memo, e.seller_id, l.account, l.amount FROM ledger_entry e "
+                       "JOIN ledger_line l ON l.entry = e.id WHERE e.source = 'r1' ORDER BY l.amount")  # fmt: skip
+    assert [tuple(r) for r in rows] == [
+        ("release", "released", SELLER, accounts.available(SELLER), -90_000),
+        ("release", "released", SELLER, accounts.pending(SELLER), 90_000),
+    ]
+    assert await ledger.lock_available([SELLER, OTHER, "sel_nobody"], 50_000) == [(SELLER, 90_000)]
+    assert await check() == []
+
+
+@pytest.mark.parametrize(
+    ("move", "error"),
+    [(ledger.Move("", SELLER, 1), "source"), (ledger.Move("m", SELLER, 0), "positive"),
+     (ledger.Move("m", SELLER, 1.5), "positive"), (ledger.Move("m", "not a seller", 1), "not a ledger account")],  # type: ignore[arg-type]
+)  # fmt: skip
+async def test_wrong_moves_are_refused_before_anything_is_written(client, move: ledger.Move, error: str) -> None:
+    with pytest.raises(LedgerError, match=error):
+        await ledger.move_seller_money([ledger.Move("fine", SELLER, 1), move], "available", "in_transit", kind="x")
+    with pytest.raises(LedgerError, match="two different balances"):
+        await ledger.move_seller_money([ledger.Move("fine", SELLER, 1)], "available", "available", kind="x")
+    assert await fetch("SELECT * FROM ledger_entry") == []
+
+
 async def test_the_database_refuses_unbalanced_lines_and_rewrites(client) -> None:
     await ledger.post("ok", sale(10_000))
     with pytest.raises(asyncpg.CheckViolationError, match="do not sum to zero"):
