@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from market.cli import granian_argv
+from market.demo import QUALIFIERS, specialty_rows
 from search.query import parse_query, search_request
 from search.suggest import suggest_request
 from tests.bench.cart import CART_LINE_BODY
@@ -95,6 +96,54 @@ SUGGEST_Q = "mang c"
 SUGGEST_BODY = json.dumps(suggest_request(SUGGEST_Q))
 MEILI_HEADERS = (("Content-Type", "application/json"), ("Authorization", "Bearer {meili_key}"))
 
+
+def suggest_prefixes() -> list[str]:
+    """What a buyer's search box sends while typing the catalog's names: every prefix, from two letters on (spaces
+    trimmed), of each specialty's name followed by each qualifier (the generated products are named so), as typed
+    with diacritics and without; distinct, in a fixed shuffled order. Thousands of different questions, so a mix,
+    not one cached answer."""
+    import random
+    import unicodedata
+
+    def plain(text: str) -> str:
+        decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+        return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+    found: set[str] = set()
+    for row in specialty_rows():
+        for qualifier in QUALIFIERS:
+            name = f"{row['name']} {qualifier}".lower()
+            for typed in (name, plain(name)):
+                found.update(typed[:end].strip() for end in range(2, len(typed) + 1) if typed[:end].strip())
+    prefixes = sorted(found)
+    random.Random(15).shuffle(prefixes)
+    return prefixes
+
+
+def _lua_cycle(requests: list[str]) -> str:
+    """wrk Lua: each request the next of `requests` (Lua expressions of `wrk.format` calls), round the list; each
+    of wrk's threads starts at its own place in it (not all asking the same question at once)."""
+    items = ",\n".join(requests)
+    return f"local requests = {{\n{items}\n}}\n" + (
+        "local threads = 0\n"
+        "setup = function(thread) thread:set('offset', threads); threads = threads + 1 end\n"
+        "i = 0\n"
+        "init = function(args) i = (offset or 0) * 997 % #requests end\n"
+        "request = function()\n  i = i % #requests + 1\n  return requests[i]\nend"
+    )
+
+
+def _long_string(text: str) -> str:
+    return f"[==[{text}]==]"
+
+
+SUGGEST_MIX = suggest_prefixes()
+SUGGEST_MIX_LUA = _lua_cycle([f"wrk.format(nil, wrk.path .. {_long_string('?' + urlencode({'q': q}))})"
+                              for q in SUGGEST_MIX])  # fmt: skip
+RAW_SUGGEST_MIX_LUA = _lua_cycle([
+    f"wrk.format(nil, nil, nil, {_long_string(json.dumps(suggest_request(q), ensure_ascii=False))})"
+    for q in SUGGEST_MIX])  # fmt: skip
+
 SCENARIOS = [
     Scenario("B0", "b0", "/"),
     Scenario("health_live", "market", "/health/live"),
@@ -131,6 +180,11 @@ SCENARIOS = [
              headers=MEILI_HEADERS),
     Scenario("suggest", "market", "/api/v1/search/suggest?" + urlencode({"q": SUGGEST_Q}),
              baseline="meili_raw_suggest"),
+    # suggestions as a crowd types them: ~2,900 different prefixes in turn (the cache holds each one 30 s)
+    Scenario("meili_raw_suggest_mix", "meilisearch", "/indexes/{index}/search", method="POST", body=SUGGEST_BODY,
+             headers=MEILI_HEADERS, lua=RAW_SUGGEST_MIX_LUA),
+    Scenario("suggest_mix", "market", "/api/v1/search/suggest", lua=SUGGEST_MIX_LUA,
+             baseline="meili_raw_suggest_mix"),
 ]  # fmt: skip
 
 # A guest adds a line to a cart, against L-cart: the least a cart add can do, on the same server (tests/bench/cart.py).

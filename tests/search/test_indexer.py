@@ -70,6 +70,19 @@ async def test_a_product_marked_again_after_the_read_stays_pending() -> None:
     assert await pending_ids() == {"prd_a"}
 
 
+async def test_a_mark_made_now_is_read_in_the_next_pass_even_behind_a_backlog() -> None:
+    backlog = [f"prd_backlog{n:05d}" for n in range(300)]
+    await mark_pending(backlog)
+    await mark_pending(["prd_changed_now"])
+    rows = await read_pending(100)
+    ids = [row["product_id"] for row in rows]
+    assert len(ids) == 100 and "prd_changed_now" in ids  # FIFO alone read it after three passes
+    assert ids[:50] == backlog[:50]  # the backlog still drains, oldest first
+    assert [row["marked_at"] for row in rows] == sorted(row["marked_at"] for row in rows)
+    await forget_applied(rows)
+    assert await pending_count() == 201
+
+
 async def test_a_mark_still_uncommitted_when_the_batch_is_forgotten_survives() -> None:
     await mark_pending(["prd_a"])
     read = await read_pending(10)
