@@ -55,10 +55,14 @@ class Posting:
     at: datetime | None = None
 
 
+def _check_source(source: str) -> None:
+    if not source or len(source) > 200:
+        raise LedgerError(f"an entry needs a source of 1 to 200 characters, not {source!r}")
+
+
 def _checked(posting: Posting) -> list[tuple[str, int]]:
     """The posting's non-zero lines, merged per account (in the order first seen); LedgerError when wrong."""
-    if not posting.source or len(posting.source) > 200:
-        raise LedgerError(f"an entry needs a source of 1 to 200 characters, not {posting.source!r}")
+    _check_source(posting.source)
     merged: dict[str, int] = {}
     for line in posting.lines:
         if type(line.amount) is not int:
@@ -235,8 +239,7 @@ async def move_seller_money(
     ids, sources, sellers, amounts = [], [], [], []
     seen: set[str] = set()
     for move, entry_id in zip(moves, new_ids("lje", len(moves)), strict=True):
-        if not move.source or len(move.source) > 200:
-            raise LedgerError(f"an entry needs a source of 1 to 200 characters, not {move.source!r}")
+        _check_source(move.source)
         if type(move.amount) is not int or move.amount <= 0:
             raise LedgerError(f"{move.source}: a move is a positive whole number of đồng, not {move.amount!r}")
         if not accounts.is_seller_id(move.seller_id):

@@ -195,7 +195,7 @@ async def create_batch(
             return existing, False
         now = clock.now()
         bank = await bank_accounts.cooled_off(now)
-        paid = await lock_available(sorted(bank), minimum)
+        paid = await lock_available(list(bank), minimum)
         if not paid:
             raise NothingToPay("No seller has the minimum available and a bank account past its cooling-off.")
         number = (await fetch("SELECT coalesce(max(number), 0) + 1 AS n FROM payout_batch"))[0]["n"]
