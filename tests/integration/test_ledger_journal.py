@@ -134,3 +134,22 @@ async def test_market_ledger_check_exits_non_zero_and_names_each_difference(clie
     assert failed.returncode == 1
     assert "balance: card_clearing: expected 10,000, found 10,007" in failed.stdout
     assert "1 differences" in failed.stderr
+
+
+async def test_a_statement_holds_the_entries_that_moved_the_sellers_money_and_no_others(client) -> None:
+    from datetime import timedelta
+
+    from market.core import clock
+    from market.ledger.reads import balances_before, statement_entries
+
+    before = clock.now()
+    await ledger.post("sold", sale(100_000), kind="payment")
+    # names the seller but moves only the marketplace's money (a card fee, say): not on the seller's statement
+    await ledger.post("fee", [debit(accounts.COMMISSION_REVENUE, 500), credit(accounts.CARD_CLEARING, 500)],
+                      kind="fee", seller_id=SELLER)  # fmt: skip
+    await ledger.post("other's", sale(50_000, OTHER), kind="payment")
+    after = clock.now() + timedelta(seconds=1)
+    [entry] = await statement_entries(SELLER, before, after)
+    assert (entry.kind, entry.pending, entry.available, entry.in_transit) == ("payment", 90_000, 0, 0)
+    assert await balances_before(SELLER, after) == (90_000, 0, 0)
+    assert await balances_before(SELLER, before) == (0, 0, 0)
