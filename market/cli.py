@@ -384,7 +384,8 @@ def search_eval(
 @search_group.command("reindex")
 @click.option("--batch-size", default=5000, show_default=True, type=click.IntRange(10, 20_000))
 def search_reindex(batch_size: int) -> None:
-    """Rebuild the product index into a new index and swap it in atomically (searches keep working)."""
+    """Rebuild the product index into a new index and swap it in atomically (searches keep working), then the
+    suggestions."""
     from search.reindex import reindex
 
     async def work(resources: Any, settings: Any) -> Any:
@@ -399,7 +400,8 @@ def search_reindex(batch_size: int) -> None:
             )
 
     result = _with_resources(work)
-    click.echo(f"indexed {result.documents} products into {result.uid} in {result.duration_s:.1f}s")
+    click.echo(f"indexed {result.documents} products into {result.uid} and {result.suggestions} suggestions in "
+               f"{result.duration_s:.1f}s")  # fmt: skip
 
 
 @search_group.command("check")

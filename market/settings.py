@@ -72,6 +72,7 @@ class Settings:
     product_cache_ttl_s: int = 300
     search_facets_ttl_s: int = 30
     search_suggest_ttl_s: int = 30
+    search_suggest_refresh_s: int = 300
     trusted_proxy_header: str | None = None
     auth_attempts_per_address: int = 20
     auth_failures_per_account: int = 10
@@ -194,6 +195,7 @@ class Settings:
             product_cache_ttl_s=reader.integer("PRODUCT_CACHE_TTL_S", 300, low=0, high=86_400),
             search_facets_ttl_s=reader.integer("SEARCH_FACETS_TTL_S", 30, low=0, high=3_600),
             search_suggest_ttl_s=reader.integer("SEARCH_SUGGEST_TTL_S", 30, low=0, high=3_600),
+            search_suggest_refresh_s=reader.integer("SEARCH_SUGGEST_REFRESH_S", 300, low=5, high=86_400),
             trusted_proxy_header=reader.header_name("TRUSTED_PROXY_HEADER"),
             auth_attempts_per_address=reader.integer("AUTH_ATTEMPTS_PER_ADDRESS", 20, low=1, high=100_000),
             auth_failures_per_account=reader.integer("AUTH_FAILURES_PER_ACCOUNT", 10, low=1, high=10_000),

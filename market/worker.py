@@ -37,6 +37,7 @@ from market.webhooks.jobs import sender_loop as webhook_sender
 from search import indexer
 from search.index import index_uid
 from search.indexer import IndexSync
+from search.suggest_index import build_suggestions
 
 log = structlog.get_logger(__name__)
 
@@ -109,6 +110,21 @@ async def mark_calendar_changes(ctx: WorkerContext) -> int:
     return await indexer.mark_calendar_changes(clock.today())
 
 
+def suggestions_refresh(settings: Settings) -> LeaderOnly:
+    """Rebuilds the suggestions index every SEARCH_SUGGEST_REFRESH_S (`search.suggest_index`), once per
+    deployment: a new product's name shows in suggestions within that time (and the cache's TTL)."""
+    resources = current()
+
+    async def step() -> int:
+        await build_suggestions(resources.meili, settings.meili_index_prefix, Path(settings.search_synonyms_file))
+        return 0
+
+    def make_loop() -> PollingLoop:
+        return PollingLoop("search_suggestions", step, batch_size=1, idle_s=settings.search_suggest_refresh_s)
+
+    return LeaderOnly(resources.redis, f"{settings.redis_key_prefix}leader:search-suggestions", make_loop)
+
+
 def build_worker(
     settings: Settings,
     queue: Queue,
@@ -122,7 +138,7 @@ def build_worker(
     """The SAQ worker with the outbox relay (and the search indexer) started and stopped alongside it."""
     loops: list[PollingLoop | LeaderOnly] = [outbox_relay(queue, settings)]
     if with_search_sync:
-        loops.append(search_sync(settings))
+        loops.extend((search_sync(settings), suggestions_refresh(settings)))
     handoff = handoff_loop(settings) if with_handoff else None
     if handoff is not None:
         loops.append(handoff)

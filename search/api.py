@@ -34,6 +34,7 @@ from search.suggest import (
     suggest,
     suggest_bytes,
 )
+from search.suggest_index import suggest_uid
 
 # Bounds and choices are documented in the schema here and enforced by `parse_query`, which answers every
 # violation as one 422 problem naming the fields, with the same codes as the rest of the API.
@@ -50,7 +51,7 @@ async def _suggest_page(request: Request[Any, Any, Any]) -> EncodedJSON:
     params = request.query_params
     limit = params.get("limit")
     words, chosen = parse_suggest(params.get("q"), None if limit is None else int(limit))
-    uid = index_uid(resources.settings.meili_index_prefix)
+    uid = suggest_uid(resources.settings.meili_index_prefix)
     return EncodedJSON(await suggest_bytes(resources.meili, uid, words, chosen, cache))
 
 
@@ -137,4 +138,4 @@ class SearchController(Controller):
         # The route's before_request answers (the guard first, then `_suggest_page`, from the cache); this is
         # what it does, uncached, and the route's documentation.
         words, chosen = parse_suggest(q, limit)
-        return await suggest(resources.meili, index_uid(resources.settings.meili_index_prefix), words, chosen)
+        return await suggest(resources.meili, suggest_uid(resources.settings.meili_index_prefix), words, chosen)

@@ -22,6 +22,7 @@ from search.index import ensure_index, index_uid
 from search.indexer import mark_pending
 from search.mapping import load_documents
 from search.meili import index_exists, wait_succeeded
+from search.suggest_index import build_suggestions
 from search.tables import SearchPending
 
 log = structlog.get_logger(__name__)
@@ -50,6 +51,8 @@ class ReindexResult:
     """Public products indexed."""
     marked_after_swap: int
     """Products changed during the rebuild, marked for `IndexSync`."""
+    suggestions: int
+    """Documents of the suggestions index, rebuilt last (`search.suggest_index`)."""
     duration_s: float
 
 
@@ -64,8 +67,9 @@ async def reindex(
 
     Steps: create `{prefix}products__<unix ms>` with all settings (synonyms included) before any document; send
     the public products in batches; wait for every task; create an empty live index if there is none; swap the two
-    (Meilisearch `swap_indexes`, atomic for searches); delete the old documents' index; finally mark pending every
-    product whose product, variant, stock or seller row changed since the rebuild began.
+    (Meilisearch `swap_indexes`, atomic for searches); delete the old documents' index; mark pending every
+    product whose product, variant, stock or seller row changed since the rebuild began; finally rebuild the
+    suggestions index.
 
     Args:
         meili: the Meilisearch client.
@@ -97,8 +101,10 @@ async def reindex(
         raise
     await _delete_quietly(meili, built)  # after the swap it holds the old documents
     marked = await mark_pending(await _changed_since(began_at - IN_FLIGHT_MARGIN))
-    result = ReindexResult(live, built, documents, marked, round(time.monotonic() - started, 3))
-    log.info("search_reindexed", uid=live, documents=documents, marked=marked, duration_s=result.duration_s)
+    suggestions = await build_suggestions(meili, prefix, synonyms_path)
+    result = ReindexResult(live, built, documents, marked, suggestions, round(time.monotonic() - started, 3))
+    log.info("search_reindexed", uid=live, documents=documents, marked=marked, suggestions=suggestions,
+             duration_s=result.duration_s)  # fmt: skip
     return result
 
 

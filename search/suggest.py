@@ -1,16 +1,13 @@
-"""Suggestions as the buyer types: product and category names from the products index.
+"""Suggestions as the buyer types: categories and the phrases product names begin with, from the suggestions index.
 
-The products index answers, searching the names only (`attributesToSearchOn`) and retrieving four short fields,
-so there is no second index to keep in step. A separate index of distinct names was measured too (README,
-Benchmarks): faster per suggestion, but with 100,000 products it holds about as many names, so every reindex
-loaded twice the documents (1.8x the raw load instead of at most 1.3x). The words are rewritten
-as for a search (`search.vietnamese`): "dưa" suggests watermelons, never pineapples (dứa); Meilisearch completes
-the last word as a prefix.
+`search.suggest_index` builds that index (a few hundred documents for 100,000 products), so a suggestion costs
+Meilisearch a fraction of a products search; the products index was searched for names before, at the cost of a
+search (README, Benchmarks). The words are rewritten as for a search (`search.vietnamese`): "dưa" suggests
+watermelons, never pineapples (dứa); Meilisearch completes the last word as a prefix, and a last word that
+matches nothing with its tone is taken as unfinished ("dưa hấ" on the way to "dưa hấu").
 
 Answers are kept in the process for `SEARCH_SUGGEST_TTL_S` (30 s; 0: off), per index, words as Meilisearch gets
-them and limit (`SuggestCache`). Buyers typing the same first letters ask the same few questions again and again,
-and Meilisearch's answer to each costs it about 3 ms of CPU at 64 connections on 100,000 products, where a kept
-answer costs the API a few tens of microseconds: a name added to the catalog shows in suggestions within the TTL.
+them and limit (`SuggestCache`): buyers typing the same first letters ask the same few questions again and again.
 Concurrent misses for one key share one Meilisearch request. `market_search_suggestions_total{result}` counts
 answers from the cache ("hit"), from Meilisearch ("miss") and from another request's call ("shared").
 """
@@ -31,12 +28,10 @@ from market.core.text import nfc
 from search.meili import is_index_not_found
 from search.query import MAX_Q_LENGTH
 from search.service import post_raw
-from search.vietnamese import rewrite_query
+from search.vietnamese import rewrite_query, unfinished
 
 DEFAULT_SUGGESTIONS: Final = 8
 MAX_SUGGESTIONS: Final = 20
-SUGGEST_ATTRIBUTES: Final = ("category_vn", "category_name", "name_vn", "name")
-_FETCHED: Final = 24  # product names repeat with their qualifiers ("Khóm Bến Lức loại 1", "... nhà vườn")
 MAX_CACHED: Final = 20_000
 """Answers kept at most (the oldest go first); a few megabytes."""
 
@@ -45,16 +40,18 @@ _HIT, _MISS, _SHARED = (answers_counter.labels(result) for result in ("hit", "mi
 
 
 class Suggestion(msgspec.Struct, kw_only=True):
-    """A product or category name to complete the search box with."""
+    """A category, or words to search, to complete the search box with."""
 
     kind: str
-    """"category" (search it with `category=<slug>`) or "product" (its page is /api/v1/products/{slug})."""
+    """"category" (search it with `category=<slug>`) or "query" (search `q=<text>`: words that the names of
+    several products begin with)."""
     text: str
-    slug: str
+    slug: str | None = None
+    """The category's slug; null for a query."""
 
 
 class SuggestResult(msgspec.Struct, kw_only=True):
-    """Categories first, then product names, each once."""
+    """Categories first, then queries, each once, the likeliest first."""
 
     q: str
     suggestions: list[Suggestion]
@@ -78,19 +75,13 @@ def parse_suggest(q: str | None, limit: int | None) -> tuple[str, int]:
     return text, chosen
 
 
-def suggest_request(q: str) -> dict[str, Any]:
+def suggest_request(q: str, limit: int = DEFAULT_SUGGESTIONS) -> dict[str, Any]:
     """Meilisearch's body for the suggestions of `q` (public: the benchmark sends the same body raw)."""
-    return _request_of(rewrite_query(q))
+    return _request_of(rewrite_query(q), limit)
 
 
-def _request_of(rewritten: str) -> dict[str, Any]:
-    return {
-        "q": rewritten,
-        "limit": _FETCHED,
-        "attributesToSearchOn": list(SUGGEST_ATTRIBUTES),
-        "attributesToRetrieve": ["name", "slug", "category", "category_name"],
-        "matchingStrategy": "all",
-    }
+def _request_of(rewritten: str, limit: int) -> dict[str, Any]:
+    return {"q": rewritten, "limit": limit, "matchingStrategy": "all"}
 
 
 async def suggest(meili: AsyncClient, uid: str, q: str, limit: int) -> SuggestResult:
@@ -109,34 +100,26 @@ async def suggest_bytes(meili: AsyncClient, uid: str, q: str, limit: int, cache:
 
 
 async def _fetch(meili: AsyncClient, uid: str, rewritten: str, limit: int) -> bytes:
-    """The suggestions (a JSON array) of words already rewritten, from Meilisearch."""
-    body = _ENCODER.encode(_request_of(rewritten))
-    try:
-        raw = msgspec.json.decode(await post_raw(meili, f"indexes/{uid}/search", body), type=_Answer)
-    except MeilisearchApiError as error:
-        if is_index_not_found(error):
-            return b"[]"
-        raise
-    categories: dict[str, Suggestion] = {}
-    products: dict[str, Suggestion] = {}
-    for hit in raw.hits:
-        if hit.category_name and hit.category and hit.category not in categories:
-            categories[hit.category] = Suggestion(kind="category", text=hit.category_name, slug=hit.category)
-        name = " ".join((hit.name or "").split())
-        if name and name.lower() not in products:
-            products[name.lower()] = Suggestion(kind="product", text=name, slug=hit.slug or "")
-    return _ENCODER.encode([*categories.values(), *products.values()][:limit])
-
-
-class _Hit(msgspec.Struct):
-    name: str | None = None
-    slug: str | None = None
-    category: str | None = None
-    category_name: str | None = None
+    """The suggestions (a JSON array) of words already rewritten, from Meilisearch: if none match, and the last
+    word has diacritics, it is taken as unfinished (`search.vietnamese.unfinished`) and Meilisearch asked again."""
+    hits: list[Suggestion] = []
+    for words in (rewritten, unfinished(rewritten)):
+        if words is None:
+            break
+        body = _ENCODER.encode(_request_of(words, limit))
+        try:
+            hits = msgspec.json.decode(await post_raw(meili, f"indexes/{uid}/search", body), type=_Answer).hits
+        except MeilisearchApiError as error:
+            if is_index_not_found(error):
+                return b"[]"
+            raise
+        if hits:
+            break
+    return _ENCODER.encode(hits)
 
 
 class _Answer(msgspec.Struct):
-    hits: list[_Hit] = msgspec.field(default_factory=list)
+    hits: list[Suggestion] = msgspec.field(default_factory=list)
 
 
 class SuggestCache:

@@ -129,3 +129,15 @@ def rewrite_query(text: str) -> str:
     typed = words(text)
     telex = not any(has_diacritics(word) for word in typed)
     return " ".join(rewrite_word(word) if telex or has_diacritics(word) else word for word in typed)
+
+
+def unfinished(rewritten: str) -> str | None:
+    """A rewritten query whose last word, encoded, is cut to its letters and marks ("duwaqz haaqs" -> "duwaqz
+    haa"), so that as a prefix it finds the words that go on from it with any tone: what a buyer typing "dưa hấ"
+    (on the way to "hấu", the keyboard adding marks as it goes) means, and "haaqs" is no prefix of "haauqs". None
+    when the last word is not encoded."""
+    head, _, last = rewritten.rpartition(" ")
+    letters, separator, tone = last.rpartition(SEPARATOR)
+    if not separator or not letters or tone not in (*TONE_LETTERS, NO_TONE):
+        return None
+    return f"{head} {letters}".lstrip()

@@ -82,6 +82,21 @@ async def public_product_ids(after: str | None, limit: int) -> list[str]:
     return [row["id"] for row in rows]
 
 
+async def public_names() -> list[dict[str, Any]]:
+    """What suggestions are made of: a row per public product (`kind` "name", `text` its name) and a row per
+    category holding public products in it or below it (`kind` "category", `text` its name, `slug`, `products`
+    the count)."""
+    rows = await fetch(
+        "SELECT 'name' AS kind, p.name AS text, NULL::varchar AS slug, 1::bigint AS products FROM product p "
+        "JOIN seller s ON s.id = p.seller WHERE p.status = 'active' AND s.status = 'approved' "
+        "UNION ALL SELECT 'category', c.name, c.slug, count(p.id) FROM category c "
+        "JOIN category below ON below.path = c.path OR below.path LIKE c.path || '/%' "
+        "JOIN product p ON p.category = below.id AND p.status = 'active' "
+        "JOIN seller s ON s.id = p.seller AND s.status = 'approved' GROUP BY c.id"
+    )
+    return [dict(row) for row in rows]
+
+
 async def product_ids_of_seller(seller_id: str) -> list[str]:
     """Every product of a seller, public or not (a suspension removes them all from search)."""
     rows = await Product.select(Product.id).where(Product.seller == seller_id).run()

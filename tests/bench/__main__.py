@@ -7,6 +7,8 @@ import asyncio
 from pathlib import Path
 
 from market.settings import Settings
+from search.index import index_uid
+from search.suggest_index import suggest_uid
 from tests.bench.cart import cart_context
 from tests.bench.harness import SCENARIOS, Config, first_public_slug, run, table
 
@@ -17,7 +19,8 @@ async def context() -> dict[str, str]:
     slug = await first_public_slug(settings.database_url)
     return {
         "slug": slug or "no-public-product",
-        "index": f"{settings.meili_index_prefix}products",
+        "index": index_uid(settings.meili_index_prefix),
+        "suggest_index": suggest_uid(settings.meili_index_prefix),
         "meili_key": settings.meili_master_key or "",
         **await cart_context(settings),
     }

@@ -47,7 +47,7 @@ TARGETS = {
 class Scenario:
     """One request driven by wrk against a target; `baseline` names the scenario it is compared with.
 
-    `path` may contain `{slug}` or `{index}`, filled from the data the run found (see `context`).
+    `path` may contain `{slug}`, `{index}` or `{suggest_index}`, filled from the data the run found (see `context`).
     """
 
     name: str
@@ -172,13 +172,13 @@ SCENARIOS = [
              headers=MEILI_HEADERS),
     Scenario("search_lean", "market", "/api/v1/search?" + urlencode(LEAN_PARAMS, doseq=True),
              baseline="meili_raw_search_lean"),
-    Scenario("meili_raw_suggest", "meilisearch", "/indexes/{index}/search", method="POST", body=SUGGEST_BODY,
+    Scenario("meili_raw_suggest", "meilisearch", "/indexes/{suggest_index}/search", method="POST", body=SUGGEST_BODY,
              headers=MEILI_HEADERS),
     Scenario("suggest", "market", "/api/v1/search/suggest?" + urlencode({"q": SUGGEST_Q}),
              baseline="meili_raw_suggest"),
     # suggestions as a crowd types them: 4,186 different prefixes in turn (the cache holds each one 30 s)
-    Scenario("meili_raw_suggest_mix", "meilisearch", "/indexes/{index}/search", method="POST", body=SUGGEST_BODY,
-             headers=MEILI_HEADERS, lua=RAW_SUGGEST_MIX_LUA),
+    Scenario("meili_raw_suggest_mix", "meilisearch", "/indexes/{suggest_index}/search", method="POST",
+             body=SUGGEST_BODY, headers=MEILI_HEADERS, lua=RAW_SUGGEST_MIX_LUA),
     Scenario("suggest_mix", "market", "/api/v1/search/suggest", lua=SUGGEST_MIX_LUA,
              baseline="meili_raw_suggest_mix"),
 ]  # fmt: skip

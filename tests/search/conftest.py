@@ -9,6 +9,7 @@ from market.core.resources import Resources
 from market.settings import Settings
 from search.index import ensure_index, index_uid
 from search.indexer import drain, mark_pending
+from search.suggest_index import build_suggestions
 from search.synonyms import DEFAULT_SYNONYMS_PATH
 from tests.search.factories import Catalog
 
@@ -35,10 +36,11 @@ def uid(settings: Settings) -> str:
 
 
 async def index_catalog(meili: AsyncClient, uid: str, catalog: Catalog) -> None:
-    """Create the index, mark every catalog product and sync until nothing is pending."""
+    """Create the index, mark every catalog product, sync until nothing is pending and build the suggestions."""
     await ensure_index(meili, uid, DEFAULT_SYNONYMS_PATH)
     await mark_pending(catalog.ids)
     await drain(meili, uid, 100)
+    await build_suggestions(meili, uid.removesuffix("products"), DEFAULT_SYNONYMS_PATH)
 
 
 @pytest.fixture

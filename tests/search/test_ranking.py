@@ -12,6 +12,8 @@ from market.core.resources import Resources
 from market.settings import Settings
 from search.query import parse_query
 from search.service import FacetCache, search_products
+from search.suggest_index import build_suggestions
+from search.synonyms import DEFAULT_SYNONYMS_PATH
 from tests.search.conftest import index_catalog
 from tests.search.factories import Catalog, category, product, seller
 from tests.search.test_api import api, assert_problem  # noqa: F401 - the fixture
@@ -99,13 +101,18 @@ async def test_facets_only_when_asked_or_on_the_first_page_and_cached(
 async def test_suggestions_and_their_problems(
     api: httpx.AsyncClient,  # noqa: F811
     catalog: Catalog,
+    resources: Resources,
+    settings: Settings,
 ) -> None:
+    await product(catalog.htx, catalog.custard, "Mãng cầu Bà Đen hộp quà")  # two names begin so: a suggestion
+    await build_suggestions(resources.meili, settings.meili_index_prefix, DEFAULT_SYNONYMS_PATH)
     response = await api.get("/api/v1/search/suggest", params={"q": "mang c"})
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["object"] == "search_suggestions"
-    assert {"kind": "category", "text": "Mãng cầu", "slug": "mang-cau"} in body["suggestions"]
-    assert any(item["kind"] == "product" and item["text"] == "Mãng cầu Bà Đen" for item in body["suggestions"])
+    assert body["suggestions"][0] == {"kind": "category", "text": "Mãng cầu", "slug": "mang-cau"}
+    assert {"kind": "query", "text": "Mãng cầu Bà Đen", "slug": None} in body["suggestions"]
+    assert "Mãng cầu Bà Đen hộp quà" not in str(body)  # one product's own name: a search finds it
     cases: list[tuple[dict[str, str | int], str]] = [
         ({}, "q"), ({"q": "  "}, "q"), ({"q": "x" * 201}, "q"), ({"q": "na", "limit": 0}, "limit"),
     ]  # fmt: skip

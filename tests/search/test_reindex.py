@@ -14,6 +14,7 @@ from search.indexer import drain, mark_pending, pending_count
 from search.query import parse_query
 from search.reindex import reindex
 from search.service import search_products
+from search.suggest_index import suggest_uid
 from search.synonyms import DEFAULT_SYNONYMS_PATH
 from search.tables import SearchPending
 from tests.search.factories import Catalog, product
@@ -46,7 +47,8 @@ async def test_reindex_replaces_the_live_index_atomically(
     assert result.documents == 6
     assert calls == [(4, 6), (6, 6)]
     assert await indexed_ids(meili, uid) == set(catalog.ids)
-    assert await run_indexes(meili, settings.meili_index_prefix) == [uid]  # the old documents' index is gone
+    # the old documents' index is gone; the suggestions were rebuilt beside the live index
+    assert await run_indexes(meili, settings.meili_index_prefix) == [uid, suggest_uid(settings.meili_index_prefix)]
     settings_now = await meili.index(uid).get_settings()
     assert set(settings_now.filterable_attributes or ()) == set(FILTERABLE_ATTRIBUTES)
     assert settings_now.synonyms and "lacqj" in settings_now.synonyms["ddaauqj phoongqj"]
@@ -65,7 +67,7 @@ async def test_reindex_creates_the_live_index_when_there_is_none(
     result = await reindex(meili, settings.meili_index_prefix, DEFAULT_SYNONYMS_PATH)
     assert result.documents == 6
     assert await indexed_ids(meili, uid) == set(catalog.ids)
-    assert await run_indexes(meili, settings.meili_index_prefix) == [uid]
+    assert await run_indexes(meili, settings.meili_index_prefix) == [uid, suggest_uid(settings.meili_index_prefix)]
 
 
 async def test_searches_keep_answering_while_the_index_is_rebuilt(

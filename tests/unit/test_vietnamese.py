@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from market.core.text import fold
-from search.vietnamese import decode_telex, encode_text, encode_word, has_diacritics, rewrite_query
+from search.vietnamese import decode_telex, encode_text, encode_word, has_diacritics, rewrite_query, unfinished
 
 
 @pytest.mark.parametrize(
@@ -79,3 +79,10 @@ def test_an_encoded_word_is_two_edits_from_its_folding_at_least(word: str) -> No
     assert encoded.isascii() and encoded.isalnum()
     assert len(encoded) >= len(folded) + 2  # beyond one typo: Meilisearch allows one below nine letters
     assert has_diacritics(word) or encoded == folded + "qz"
+
+
+def test_an_unfinished_last_word_keeps_its_letters_and_marks_and_loses_its_tone() -> None:
+    assert unfinished(rewrite_query("dưa hấ")) == "duwaqz haa"  # a prefix of haauqs (hấu), haauqf (hầu)
+    assert unfinished(rewrite_query("quả")) == "qua"  # the last q is the separator
+    assert unfinished(rewrite_query("dua ha")) is None  # nothing encoded: the first question was the right one
+    assert unfinished(rewrite_query("gaoj")) == "gao"  # Telex leftovers are encoded too
