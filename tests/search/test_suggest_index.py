@@ -3,6 +3,8 @@ a rebuild that drops what no product says any more."""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from typing import Any
 
 import msgspec
@@ -10,6 +12,7 @@ from meilisearch_python_sdk import AsyncClient
 
 from market.catalog.tables import Product
 from market.settings import Settings
+from market.worker import suggestions_refresh
 from search.suggest import suggest_bytes
 from search.suggest_index import MAX_PHRASE_WORDS, build_suggestions, documents, phrases, suggest_uid
 from search.synonyms import DEFAULT_SYNONYMS_PATH
@@ -71,3 +74,23 @@ async def test_suggestions_keep_the_diacritics_typed_and_a_rebuild_drops_what_is
     await Product.update({Product.status: "archived"}).where(Product.id.is_in([made[4].id, made[5].id])).run()
     await build_suggestions(meili, settings.meili_index_prefix, DEFAULT_SYNONYMS_PATH)
     assert set(texts(await suggest_bytes(meili, uid, "dua zoz", 8, None))) == {"Dưa hấu Zôzô", "Dứa Zôzô"}
+
+
+async def test_the_worker_rebuilds_the_suggestions_every_refresh(meili: AsyncClient, settings: Settings) -> None:
+    owner, fruit = await seller("Vườn Xoài Zêzê"), await category("Xoài Zêzê")
+    for grade in ("vàng", "xanh"):
+        await product(owner, fruit, f"Xoài cát Zêzê {grade}")
+    refresh = suggestions_refresh(replace(settings, search_suggest_refresh_s=1))
+    running = asyncio.create_task(refresh.run())
+    uid = suggest_uid(settings.meili_index_prefix)
+    try:
+        async with asyncio.timeout(20):
+            while "Xoài cát Zêzê" not in texts(await suggest_bytes(meili, uid, "xoai cat zez", 8, None)):
+                await asyncio.sleep(0.2)
+            for grade in ("xanh", "chín"):  # a phrase new to the catalog shows at the next rebuild
+                await product(owner, fruit, f"Xoài tượng Zêzê {grade}")
+            while "Xoài tượng Zêzê" not in texts(await suggest_bytes(meili, uid, "xoai tuong zez", 8, None)):
+                await asyncio.sleep(0.2)
+    finally:
+        refresh.stop()
+        await running
