@@ -101,13 +101,11 @@ def index_uid(prefix: str) -> str:
     return f"{prefix}products"
 
 
-def settings_with_synonyms(synonyms: dict[str, list[str]]) -> MeilisearchSettings:
-    """`SETTINGS` plus the given synonyms mapping."""
-    return SETTINGS.model_copy(update={"synonyms": synonyms})
-
-
-async def ensure_index(meili: AsyncClient, uid: str, synonyms_path: Path) -> None:
-    """Create the index (primary key `id`) when missing and apply every setting; waits until they are live.
+async def ensure_index(
+    meili: AsyncClient, uid: str, synonyms_path: Path, settings: MeilisearchSettings = SETTINGS
+) -> None:
+    """Create the index (primary key `id`) when missing and apply every setting (the products index's unless
+    `settings` names others, as the suggestions index does), synonyms included; waits until they are live.
 
     Safe to run again: unchanged settings make Meilisearch do nothing.
 
@@ -115,6 +113,7 @@ async def ensure_index(meili: AsyncClient, uid: str, synonyms_path: Path) -> Non
         meili: the Meilisearch client.
         uid: the index to create or update.
         synonyms_path: the synonyms file (`search.synonyms.DEFAULT_SYNONYMS_PATH` unless operators keep their own).
+        settings: the index's settings but its synonyms.
 
     Raises:
         search.synonyms.SynonymsFileError: the synonyms file is malformed (nothing is changed).
@@ -124,5 +123,5 @@ async def ensure_index(meili: AsyncClient, uid: str, synonyms_path: Path) -> Non
     if not await index_exists(meili, uid):
         # Waits for the creation task; losing a race with another creator is harmless (the index then exists).
         await meili.create_index(uid, PRIMARY_KEY, timeout_in_ms=TASK_TIMEOUT_MS)
-    task = await meili.index(uid).update_settings(settings_with_synonyms(synonyms))
+    task = await meili.index(uid).update_settings(settings.model_copy(update={"synonyms": synonyms}))
     await wait_succeeded(meili, task.task_uid)

@@ -36,9 +36,8 @@ from meilisearch_python_sdk.models.settings import MeilisearchSettings, TypoTole
 from market.catalog.documents import public_names
 from market.core.db import in_transaction
 from market.core.text import nfc
-from search.index import STOP_WORDS
-from search.meili import TASK_TIMEOUT_MS, index_exists, wait_succeeded
-from search.synonyms import load_synonyms
+from search.index import STOP_WORDS, ensure_index
+from search.meili import wait_succeeded
 from search.vietnamese import encode_text
 
 MAX_PHRASE_WORDS: Final = 8
@@ -137,12 +136,8 @@ async def build_suggestions(meili: AsyncClient, prefix: str, synonyms_path: Path
     if in_transaction():
         raise RuntimeError("suggestions are built outside any database transaction")
     uid = suggest_uid(prefix)
-    synonyms, _ = load_synonyms(synonyms_path)
-    if not await index_exists(meili, uid):
-        await meili.create_index(uid, "id", timeout_in_ms=TASK_TIMEOUT_MS)
+    await ensure_index(meili, uid, synonyms_path, SUGGEST_SETTINGS)
     index = meili.index(uid)
-    await wait_succeeded(meili, (await index.update_settings(SUGGEST_SETTINGS.model_copy(
-        update={"synonyms": synonyms}))).task_uid)  # fmt: skip
     generation = time.time_ns() // 1000
     # about 2 s of CPU for 100,000 names: in a thread, so the worker's other loops keep their event loop
     found = await asyncio.to_thread(documents, await public_names(), generation)
